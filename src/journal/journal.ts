@@ -1,0 +1,253 @@
+// The tamper-evident journal (SPEC §6) on HAL storage: append-only framed segments, a checkpoint
+// of the derived ledger, recovery that reads only the checkpoint and the tail, seals, export and
+// compaction of what is both settled and acknowledged.
+
+import { decode, encode } from '../codec/cbor';
+import { assemble, protectedHeader, toBeSigned } from '../crypto/cose';
+import { ST, type Hal } from '../hal/types';
+import { concat, toHex, fromHex } from '../util/bytes';
+import { fail, ok, type Result } from '../util/result';
+import { chainHash, encodeEntry, parseEntry, parseSeal, ZERO32 } from './entry';
+import { frame, KIND_ENTRY, KIND_SEAL, unframe, type Framed } from './frame';
+import { apply, emptyLedger, type Ledger } from './ledger';
+
+export const SEGMENT_BYTES = 64 * 1024;
+const SEG_PREFIX = 'j/';
+const CHECKPOINT = 'state';
+const segName = (n: number) => SEG_PREFIX + String(n).padStart(8, '0');
+
+export interface SealSigner { pub: Uint8Array; sign(msg: Uint8Array): Uint8Array | null }
+
+export interface RecoveryReport { seq: number; tornBytes: number; replayed: number; bytesRead: number; fromCheckpoint: boolean; note: string | null }
+
+export class Journal {
+  ledger: Ledger = emptyLedger();
+  head: Uint8Array = ZERO32;        // chain hash of the last entry (prev of the next)
+  sealedSeq = 0;                    // highest seq covered by a seal
+  ackSeq = 0;                       // highest seq the backend acknowledged (telemetry keeps it)
+  oldestUnsealedT = 0;              // wall ms of the first entry after the last seal
+  private seg = 1;                  // segment being appended to
+  private segSize = 0;
+  private segFirst: [number, number][] = []; // [segment, first seq] of live segments
+
+  constructor(private hal: Hal, readonly dev: string) {}
+
+  get seq(): number { return this.ledger.seq; }
+  get unsealed(): number { return this.ledger.seq - this.sealedSeq; }
+
+  /** Boot recovery: the checkpoint plus the tail segments after it; a torn tail is cut off. */
+  open(): RecoveryReport {
+    const st = this.hal.storage;
+    let bytesRead = 0, note: string | null = null, fromCheckpoint = false;
+    const names = st.list(SEG_PREFIX).filter((n) => /^j\/\d{8}$/.test(n));
+    const segs = names.map((n) => +n.slice(2));
+    const cp = this.readCheckpoint();
+    if (cp.ok) {
+      const c = cp.value;
+      this.ledger = c.ledger; this.head = c.head; this.sealedSeq = c.sealedSeq; this.segFirst = c.segFirst;
+      this.oldestUnsealedT = c.oldestUnsealedT; fromCheckpoint = true; bytesRead += c.bytes;
+    } else if (cp.error !== 'absent') note = `checkpoint unusable (${cp.error}); replaying the whole journal`;
+    // Segments at or after the one holding checkpoint.seq + 1 (normally just the last one).
+    let start = 0;
+    if (fromCheckpoint) {
+      for (let i = 0; i < this.segFirst.length; i++) if (this.segFirst[i]![1] <= this.ledger.seq + 1) start = i;
+      const startSeg = this.segFirst.length ? this.segFirst[start]![0] : segs[0] ?? 1;
+      start = Math.max(0, segs.indexOf(startSeg));
+    } else this.segFirst = [];
+    let tornBytes = 0, replayed = 0;
+    for (let i = start; i < segs.length; i++) {
+      const name = segName(segs[i]!);
+      const size = st.size(name);
+      const b = size > 0 ? st.read(name, 0, size) : new Uint8Array(0);
+      if (!b) { note = `segment ${name} unreadable`; break; }
+      bytesRead += b.length;
+      const u = unframe(b);
+      const last = i === segs.length - 1;
+      if (u.error) {
+        if (!last) { note = `segment ${name}: ${u.error} (not the tail: left for verify to report)`; }
+        else { tornBytes = b.length - u.validEnd; st.truncate(name, u.validEnd); }
+      }
+      for (const r of u.records) replayed += this.replayRecord(r, segs[i]!);
+      if (last) { this.seg = segs[i]!; this.segSize = u.validEnd; }
+    }
+    if (!segs.length) { this.seg = 1; this.segSize = 0; }
+    return { seq: this.ledger.seq, tornBytes, replayed, bytesRead, fromCheckpoint, note };
+  }
+
+  private replayRecord(r: Framed, segNo: number): number {
+    if (r.kind === KIND_SEAL) {
+      const s = parseSealSeq(r.payload);
+      if (s !== null && s > this.sealedSeq && s <= this.ledger.seq) { this.sealedSeq = s; this.oldestUnsealedT = 0; }
+      return 0;
+    }
+    const e = parseEntry(r.payload);
+    if (!e.ok || e.value.seq <= this.ledger.seq) return 0;
+    if (e.value.seq !== this.ledger.seq + 1) return 0;
+    if (!this.segFirst.length || this.segFirst[this.segFirst.length - 1]![0] !== segNo) this.segFirst.push([segNo, e.value.seq]);
+    apply(this.ledger, e.value);
+    this.head = chainHash(r.payload);
+    if (this.unsealed === 1) this.oldestUnsealedT = e.value.t;
+    return 1;
+  }
+
+  /** Appends one entry; on a storage failure nothing changes and the failure is returned. */
+  append(type: string, body: Record<string, unknown>, t: number): Result<{ seq: number; bytes: Uint8Array }> {
+    const seq = this.ledger.seq + 1;
+    const bytes = encodeEntry({ v: 1, dev: this.dev, seq, prev: this.head, t, type, body });
+    if (this.segSize > 0 && this.segSize + bytes.length > SEGMENT_BYTES) this.roll();
+    const framed = frame(KIND_ENTRY, bytes);
+    const name = segName(this.seg);
+    const st = this.hal.storage.append(name, framed);
+    if (st !== ST.OK) {
+      // A short write may have left part of a frame: cut it so the next append starts clean.
+      this.hal.storage.truncate(name, this.segSize);
+      return fail(`journal append failed (status ${st})`, { status: st });
+    }
+    if (this.segSize === 0 && (!this.segFirst.length || this.segFirst[this.segFirst.length - 1]![0] !== this.seg)) this.segFirst.push([this.seg, seq]);
+    this.segSize += framed.length;
+    apply(this.ledger, { seq, t, type, body: body as Record<string, any> });
+    this.head = chainHash(bytes);
+    if (this.unsealed === 1) this.oldestUnsealedT = t;
+    return ok({ seq, bytes });
+  }
+
+  private roll(): void {
+    this.writeCheckpoint();
+    this.seg += 1;
+    this.segSize = 0;
+  }
+
+  /** A seal over everything up to the last entry (SPEC §6). Off the decision path by design. */
+  seal(signer: SealSigner, t: number): Result<{ seq: number; bytes: Uint8Array }> {
+    if (this.unsealed === 0) return fail('nothing to seal');
+    const payload = encode({ dev: this.dev, seq: this.ledger.seq, head: this.head, t });
+    const prot = protectedHeader(signer.pub);
+    const sig = signer.sign(toBeSigned(prot, payload));
+    if (!sig || sig.length !== 64) return fail('signer failed');
+    const bytes = assemble(prot, payload, sig);
+    const framed = frame(KIND_SEAL, bytes);
+    const name = segName(this.seg);
+    const st = this.hal.storage.append(name, framed);
+    if (st !== ST.OK) { this.hal.storage.truncate(name, this.segSize); return fail(`seal append failed (status ${st})`); }
+    this.segSize += framed.length;
+    this.sealedSeq = this.ledger.seq;
+    this.oldestUnsealedT = 0;
+    this.writeCheckpoint();
+    return ok({ seq: this.sealedSeq, bytes });
+  }
+
+  writeCheckpoint(): void {
+    const body = encode({
+      v: 1, seq: this.ledger.seq, head: this.head, sealedSeq: this.sealedSeq, oldestUnsealedT: this.oldestUnsealedT,
+      segFirst: this.segFirst, ledger: JSON.stringify(this.ledger),
+    });
+    // Best effort: a failed checkpoint only means a longer replay at the next boot.
+    this.hal.storage.replace(CHECKPOINT, frame(KIND_ENTRY, body));
+  }
+
+  private readCheckpoint(): Result<{ ledger: Ledger; head: Uint8Array; sealedSeq: number; oldestUnsealedT: number; segFirst: [number, number][]; bytes: number }> {
+    const size = this.hal.storage.size(CHECKPOINT);
+    if (size < 0) return fail('absent');
+    const b = this.hal.storage.read(CHECKPOINT, 0, size);
+    if (!b) return fail('unreadable');
+    const u = unframe(b);
+    if (u.error || u.records.length !== 1) return fail(u.error ?? 'bad framing');
+    const d = decode(u.records[0]!.payload, 'checkpoint');
+    if (!d.ok) return d;
+    const c = d.value as Record<string, any>;
+    try {
+      return ok({ ledger: JSON.parse(c.ledger), head: new Uint8Array(c.head), sealedSeq: c.sealedSeq, oldestUnsealedT: c.oldestUnsealedT ?? 0,
+                  segFirst: c.segFirst, bytes: b.length });
+    } catch { return fail('checkpoint ledger unreadable'); }
+  }
+
+  /**
+   * Stored records from entry `fromSeq` on: entries up to `maxEntries`, ending with the first seal
+   * that covers them (SPEC §7 journal batch). Reads only the segments from the one holding fromSeq.
+   */
+  batchFrom(fromSeq: number, maxEntries: number): Uint8Array[] {
+    let i = 0;
+    for (let k = 0; k < this.segFirst.length; k++) if (this.segFirst[k]![1] <= fromSeq) i = k;
+    const out: Uint8Array[] = [];
+    let entries = 0, lastSeq = 0;
+    for (; i < this.segFirst.length; i++) {
+      const name = segName(this.segFirst[i]![0]);
+      const size = this.hal.storage.size(name);
+      const b = size > 0 ? this.hal.storage.read(name, 0, size) : null;
+      if (!b) break;
+      lastSeq = this.segFirst[i]![1] - 1;
+      for (const r of unframe(b).records) {
+        if (r.kind === KIND_ENTRY) {
+          lastSeq += 1;
+          if (lastSeq < fromSeq) continue;
+          if (entries >= maxEntries) continue; // keep looking for the seal that covers them
+          out.push(r.payload); entries++;
+        } else if (entries > 0) {
+          const d = parseSealSeq(r.payload);
+          if (d !== null && d >= fromSeq + entries - 1) { out.push(r.payload); return out; }
+        }
+      }
+    }
+    return []; // no covering seal yet: nothing to send
+  }
+
+  /** Deletes whole segments whose every entry is both settled and acknowledged (SPEC §5, §6). */
+  compact(): number {
+    const upTo = Math.min(this.ledger.settledThroughSeq, this.ackSeq, this.sealedSeq);
+    let removed = 0;
+    while (this.segFirst.length > 1) {
+      const next = this.segFirst[1]!;
+      if (next[1] - 1 > upTo) break;
+      if (this.hal.storage.remove(segName(this.segFirst[0]![0])) !== ST.OK) break;
+      this.segFirst.shift();
+      removed++;
+    }
+    if (removed) this.writeCheckpoint();
+    return removed;
+  }
+}
+
+/** The seq a stored seal covers (its own bytes, CRC-checked by the framing). */
+function parseSealSeq(b: Uint8Array): number | null {
+  const s = parseSeal(b);
+  return s.ok ? s.value.payload.seq : null;
+}
+
+/**
+ * Reads every framed record of every segment in order; `seq` given to the callback is the entry's
+ * seq, or for a seal the seq of the entry before it. Used by export and by the host tools.
+ */
+export function readRecords(hal: Hal, cb: (r: Framed, seq: number, segment: string) => void): string | null {
+  const names = hal.storage.list(SEG_PREFIX).filter((n) => /^j\/\d{8}$/.test(n));
+  let lastSeq = 0;
+  for (const name of names) {
+    const size = hal.storage.size(name);
+    const b = size > 0 ? hal.storage.read(name, 0, size) : new Uint8Array(0);
+    if (!b) return `segment ${name} unreadable`;
+    const u = unframe(b);
+    for (const r of u.records) {
+      if (r.kind === KIND_ENTRY) {
+        const e = parseEntry(r.payload);
+        if (e.ok) lastSeq = e.value.seq;
+      }
+      cb(r, lastSeq, name);
+    }
+    if (u.error) return `segment ${name}: ${u.error}`;
+  }
+  return null;
+}
+
+/** The export (SPEC §6): a CBOR sequence (RFC 8742) of every stored record in journal order. */
+export function exportJournal(hal: Hal): { bytes: Uint8Array; records: number; warning: string | null } {
+  const parts: Uint8Array[] = [];
+  let sawEntry = false;
+  const warning = readRecords(hal, (r) => {
+    // A seal left over from a compacted segment covers nothing we can show: skip it.
+    if (!sawEntry && r.kind === KIND_SEAL) return;
+    if (r.kind === KIND_ENTRY) sawEntry = true;
+    parts.push(r.payload);
+  });
+  return { bytes: concat(...parts), records: parts.length, warning };
+}
+
+export { toHex, fromHex };

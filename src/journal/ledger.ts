@@ -1,0 +1,148 @@
+// The terminal's derived state as a pure fold over journal entries: used totals per channel,
+// day and month, velocity window, batch counts, originals for voids and refunds, pending
+// reversals, settlement progress, clock high-water, command counter, lock. Replaying the same
+// entries always gives the same ledger, so a reboot restores it from a checkpoint plus the tail.
+
+import type { Channel, Request, TxnType } from '../acquirer/types';
+
+export interface TxnRecord {
+  type: TxnType; channel: Channel; amountMinor: number; status: 'approved' | 'declined' | 'reversed' | 'timeout';
+  t: number; dateKey: string; monthKey: string; batch: number;
+  voided?: boolean; completed?: boolean; refundedMinor: number; original?: string;
+}
+export interface Totals { amount: number; count: number }
+export type BatchTotals = Record<string, Totals>; // per transaction type
+
+export interface Ledger {
+  seq: number;                 // last entry applied
+  highWaterMs: number;         // latest wall time the journal has recorded (SPEC §5 Clock)
+  day: { key: string; card: Totals; qr: Totals };
+  month: { key: string; card: number; qr: number };
+  recent: number[];            // wall ms of recent approvals (velocity window)
+  batch: { no: number; count: number; totals: BatchTotals; firstSeq: number };
+  settledThroughSeq: number;   // entries up to here belong to closed batches
+  settle: null | { step: 'begun' | 'compared' | 'uploaded'; batch: number; local: BatchTotals; balanced?: boolean };
+  txns: Record<string, TxnRecord>;
+  inflight: Request | null;    // a request sent without a recorded answer
+  reversals: Request[];        // queued reversals, oldest first
+  cmdCounter: number;          // highest accepted command counter (SPEC §6)
+  locked: string | null;
+  hoursExtensionUntilMs: number;
+  policyVersion: number;
+  signerFailed: boolean;
+  lastSyncWallMs: number;      // wall time of the last trusted sync (0 = never)
+}
+
+export function emptyLedger(): Ledger {
+  return {
+    seq: 0, highWaterMs: 0,
+    day: { key: '', card: { amount: 0, count: 0 }, qr: { amount: 0, count: 0 } },
+    month: { key: '', card: 0, qr: 0 }, recent: [],
+    batch: { no: 1, count: 0, totals: {}, firstSeq: 1 }, settledThroughSeq: 0, settle: null,
+    txns: {}, inflight: null, reversals: [], cmdCounter: 0, locked: null, hoursExtensionUntilMs: 0,
+    policyVersion: 0, signerFailed: false, lastSyncWallMs: 0,
+  };
+}
+
+/** Limits count approved sales and completions (SPEC §5 Limits). */
+export const COUNTED: TxnType[] = ['sale', 'preauth-complete'];
+const MAX_TXNS = 4000;
+const MAX_RECENT = 2000;
+
+export interface EntryView { seq: number; t: number; type: string; body: Record<string, any> }
+
+function addTotals(tt: BatchTotals, type: string, amount: number): void {
+  const x = tt[type] ?? (tt[type] = { amount: 0, count: 0 });
+  x.amount += amount; x.count += 1;
+}
+
+function rollKeys(l: Ledger, dateKey: string, monthKey: string): void {
+  if (l.day.key !== dateKey) l.day = { key: dateKey, card: { amount: 0, count: 0 }, qr: { amount: 0, count: 0 } };
+  if (l.month.key !== monthKey) l.month = { key: monthKey, card: 0, qr: 0 };
+}
+
+/** Applies one journal entry. Unknown types only move seq and the high-water mark. */
+export function apply(l: Ledger, e: EntryView): void {
+  l.seq = e.seq;
+  if (e.t > l.highWaterMs) l.highWaterMs = e.t;
+  const b = e.body;
+  switch (e.type) {
+    case 'policy': l.policyVersion = b.version; break;
+    case 'decision':
+      if (b.request) l.inflight = b.request as Request;
+      break;
+    case 'result': applyResult(l, e); break;
+    case 'reversal':
+      if (b.state === 'queued') { if (!l.reversals.some((r) => r.ref === b.request.ref)) l.reversals.push(b.request); }
+      else if (b.state === 'done') l.reversals = l.reversals.filter((r) => r.ref !== b.ref);
+      if (l.inflight && l.inflight.ref === (b.request?.ref ?? b.ref)) l.inflight = null;
+      break;
+    case 'settle': applySettle(l, e); break;
+    case 'clock': if (b.event === 'sync') l.lastSyncWallMs = e.t; break;
+    case 'signer': l.signerFailed = b.state === 'failed'; break;
+    case 'command':
+      if (b.accepted) {
+        l.cmdCounter = Math.max(l.cmdCounter, b.n);
+        if (b.kind === 'lock') l.locked = b.why || 'locked by operator';
+        if (b.kind === 'unlock') l.locked = null;
+        if (b.kind === 'hours-extend') l.hoursExtensionUntilMs = b.untilMs;
+      }
+      break;
+  }
+}
+
+function applyResult(l: Ledger, e: EntryView): void {
+  const b = e.body;
+  if (l.inflight && l.inflight.ref === b.ref) l.inflight = null;
+  const type = b.type as TxnType;
+  const rec: TxnRecord = {
+    type, channel: b.channel, amountMinor: b.amountMinor, status: b.outcome, t: e.t,
+    dateKey: b.dateKey, monthKey: b.monthKey, batch: l.batch.no, refundedMinor: 0, original: b.original,
+  };
+  if (b.outcome !== 'approved') { if (b.outcome !== 'declined') l.txns[b.ref] = rec; return; }
+  l.txns[b.ref] = rec;
+  if (type !== 'balance') { l.batch.count += 1; addTotals(l.batch.totals, type, b.amountMinor); }
+  rollKeys(l, b.dateKey, b.monthKey);
+  const ch = b.channel as Channel;
+  if (COUNTED.indexOf(type) >= 0) {
+    l.day[ch].amount += b.amountMinor; l.day[ch].count += 1; l.month[ch] += b.amountMinor;
+  }
+  if (type !== 'balance' && type !== 'refund') {
+    l.recent.push(e.t);
+    if (l.recent.length > MAX_RECENT) l.recent.splice(0, l.recent.length - MAX_RECENT);
+  }
+  const o = b.original ? l.txns[b.original] : undefined;
+  if (o) {
+    if (type === 'void' || type === 'preauth-complete-void') {
+      o.voided = true;
+      // An approved void gives its original back (SPEC §5 Limits), within the same day / month.
+      if (COUNTED.indexOf(o.type) >= 0) {
+        if (o.dateKey === l.day.key) { l.day[o.channel].amount -= o.amountMinor; l.day[o.channel].count -= 1; }
+        if (o.monthKey === l.month.key) l.month[o.channel] -= o.amountMinor;
+      }
+    } else if (type === 'preauth-void') o.voided = true;
+    else if (type === 'preauth-complete') o.completed = true;
+    else if (type === 'refund') o.refundedMinor += b.amountMinor;
+  }
+  prune(l);
+}
+
+function applySettle(l: Ledger, e: EntryView): void {
+  const b = e.body;
+  if (b.step === 'begun') l.settle = { step: 'begun', batch: b.batch, local: b.local };
+  else if (b.step === 'compared' && l.settle) { l.settle.step = 'compared'; l.settle.balanced = b.balanced; }
+  else if (b.step === 'uploaded' && l.settle) l.settle.step = 'uploaded';
+  else if (b.step === 'closed') {
+    l.settle = null;
+    l.settledThroughSeq = e.seq;
+    // Batch numbers wrap 999999 -> 1 (domain notes §4, settlement step 5).
+    l.batch = { no: l.batch.no >= 999999 ? 1 : l.batch.no + 1, count: 0, totals: {}, firstSeq: e.seq + 1 };
+  }
+}
+
+function prune(l: Ledger): void {
+  const refs = Object.keys(l.txns);
+  if (refs.length <= MAX_TXNS) return;
+  refs.sort((a, b) => l.txns[a]!.t - l.txns[b]!.t);
+  for (const r of refs.slice(0, refs.length - MAX_TXNS)) delete l.txns[r];
+}
