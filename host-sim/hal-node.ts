@@ -49,6 +49,8 @@ export class NodeHal implements Hal {
   skewMs = 0;
   monoMs0 = 0;
   fix: GpsFix | null = null;
+  /** A working receiver reports the same position again and again with fresh times; frozen, it does not. */
+  fixLive = true;
   heapFreeOverride: number | null = null;
   storageFreeOverride: number | null = null;
   battery = 80;
@@ -216,7 +218,7 @@ export class NodeHal implements Hal {
     },
   };
 
-  gps = { last: (): GpsFix | null => this.fix };
+  gps = { last: (): GpsFix | null => (this.fix && this.fixLive ? { ...this.fix, monoMs: this.monoMs0 } : this.fix) };
 
   sys = {
     heapFreeBytes: (): number => this.heapFreeOverride ?? (this.opts.heapFree ? this.opts.heapFree() : 512 * 1024),

@@ -1,0 +1,50 @@
+# Preflight: `make sim` runs the demo day on the embedded broker, `make test` runs every test.
+# Every target installs what it needs from the lockfile first.
+
+NODE_MODULES := node_modules/.package-lock.json
+BUNDLE := dist/device/agent.js
+HOST := dist/host/preflight.mjs
+SRC := $(shell find src device host-sim -name '*.ts' -o -name '*.js' -o -name '*.mjs' 2>/dev/null)
+SCENARIO ?= host-sim/scenarios/day-at-a-shop.json
+SIM_DATA ?= .sim-data/T-0001
+
+.PHONY: all build device host check test sim bench size clean soak fuzz
+
+all: build
+
+$(NODE_MODULES): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+$(BUNDLE): $(NODE_MODULES) $(SRC)
+	node device/build.mjs
+
+$(HOST): $(NODE_MODULES) $(SRC)
+	node device/build-host.mjs
+
+device: $(BUNDLE)
+host: $(HOST)
+build: device host
+
+# Type-check the portable core (no Node, no DOM types) and the host side; refuse Node APIs in src/.
+check: $(NODE_MODULES)
+	npx tsc -p src/tsconfig.json
+	npx tsc -p tsconfig.json
+	node test/check-core.mjs
+
+test: build check
+	npx vitest run
+
+sim: build
+	rm -rf $(SIM_DATA)
+	node bin/preflight.js sim run $(SCENARIO) --data $(SIM_DATA) --broker embedded
+	node bin/preflight.js doctor --data $(SIM_DATA) || true
+
+bench: build
+	node bench/run.mjs
+
+size: build
+	node device/size-check.mjs
+
+clean:
+	rm -rf dist .sim-data

@@ -1,0 +1,16 @@
+// The simulator's link to a broker: a HAL net port per terminal boot, and settle() to let messages
+// in flight land (virtual time does not wait for sockets, so the driver waits here instead).
+
+import type { NetPort } from './hal-node';
+
+export interface Port extends NetPort {
+  inbox: { topic: string; payload: Uint8Array }[];
+  /** Drops the link; `abrupt` is a power cut (the broker then sends the Last Will). */
+  end(abrupt: boolean): void;
+}
+
+export interface Network {
+  port(device: { id: string; fleet: string }, linkUp: () => boolean): Port;
+  settle(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,254 @@
+// Drives one simulated terminal through a scenario (SPEC §9) on a virtual clock: boots the real
+// bundle in QuickJS, feeds it transactions, GPS, clock, network, power and faults, plays the
+// acquirer, and reports every decision and result as a line.
+
+import { readFileSync } from 'node:fs';
+import { sign1 } from '../src/crypto/cose';
+import { encode } from '../src/codec/cbor';
+import { toHex } from '../src/util/bytes';
+import { newKeyPair } from '../device/provision/keys';
+import { signPolicy } from '../device/provision/policy';
+import { AcquirerSim } from './acquirer';
+import { NodeHal, offlineNet } from './hal-node';
+import { provision, simKeys, type SimKeys } from './provision-sim';
+import type { Scenario, SimEvent } from './scenario';
+import { DeviceCrash, DeviceVM, type CallResult } from './vm';
+import type { Network, Port } from './network';
+
+export type Line = Record<string, unknown> & { event: string };
+
+export interface RunOptions {
+  dataDir: string;
+  bundle: string;
+  network?: Network | null;      // null: --broker none
+  policyBytes?: Uint8Array;      // a .cose named by the scenario
+  onLine?: (l: Line) => void;
+  onProgress?: (done: number, total: number) => void;
+  debugVm?: boolean;
+}
+
+export interface RunResult { lines: Line[]; summary: Line; hal: NodeHal }
+
+const fmtAt = (ms: number) => new Date(ms).toISOString();
+
+export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunResult> {
+  const lines: Line[] = [];
+  const emit = (l: Line) => { lines.push(l); opts.onLine?.(l); };
+  const keys: SimKeys = simKeys(opts.dataDir);
+  const policyBytes = opts.policyBytes ?? signPolicy(sc.policy as Record<string, unknown>, keys.operator);
+  provision(opts.dataDir, keys, policyBytes);
+  let vm = null as DeviceVM | null;
+  const hal = new NodeHal({
+    dir: opts.dataDir, storageBytes: sc.device.storageBytes, startWallMs: sc.start.timeMs, nativeSigner: sc.device.nativeSigner,
+    heapFree: () => (vm ? vm.heapFree() : sc.device.heapLimitBytes),
+  });
+  if (sc.start.fix) hal.fix = { ...sc.start.fix, monoMs: 0 };
+  const net = opts.network ?? null;
+  let linkUp = true;
+  let port = null as Port | null;
+  hal.net = offlineNet;
+  /** Delivers what the broker handed the terminal (acks, commands) once in-flight traffic settled. */
+  const pumpNet = async () => {
+    if (!net) return;
+    for (let round = 0; round < 10; round++) {
+      await net.settle();
+      if (!vm || !port || !port.inbox.length) return;
+      const msgs = port.inbox.splice(0);
+      for (const m of msgs) {
+        const v = vm as DeviceVM | null;
+        if (!v) return;
+        try { v.event({ t: 'net.msg', topic: m.topic, payload: m.payload }); } catch (e) { if (!(e instanceof DeviceCrash)) throw e; }
+      }
+      call('idle');
+    }
+  };
+  const acq = new AcquirerSim();
+  let bootReason = 'power-on';
+  let cmdN = 0;
+  let lastCmd: Uint8Array | null = null;
+  let heapPeak = 0;
+
+  const down = (why: string, during?: string) => {
+    if (vm) { heapPeak = Math.max(heapPeak, vm.heapPeakBytes); vm.dispose(); vm = null; }
+    if (port) { port.end(true); port = null; hal.net = offlineNet; }
+    emit({ event: 'power', state: 'lost', why, during, at: fmtAt(hal.clock.wallMs()) });
+    bootReason = why;
+  };
+
+  /** One call into the terminal; a crash or a lost power supply takes the VM down. */
+  const call = <T = any>(method: string, arg?: unknown, during?: string): CallResult<T> | null => {
+    if (!vm) return null;
+    try {
+      const r = vm.call<T>(method, arg);
+      if (hal.dead) { down('power-cut', during); return null; }
+      return r;
+    } catch (e) {
+      if (!(e instanceof DeviceCrash)) throw e;
+      emit({ event: 'crash', kind: e.kind, message: e.message, during });
+      down(`crash-${e.kind}`, during);
+      hal.powerOn();
+      return null;
+    }
+  };
+
+  const boot = async () => {
+    hal.powerOn();
+    if (net) { port = net.port(sc.device, () => linkUp); hal.net = port; }
+    try {
+      vm = await DeviceVM.load({ bundle: opts.bundle, hal, heapLimitBytes: sc.device.heapLimitBytes, debug: opts.debugVm });
+      const r = vm.start({ dev: sc.device.id, fleet: sc.device.fleet }, bootReason);
+      if (hal.dead) { down('power-cut', 'boot'); return; }
+      if (!r.ok) { emit({ event: 'boot', ok: false, error: r.error }); vm.dispose(); vm = null; return; }
+      emit({ event: 'boot', ok: true, reason: bootReason, at: fmtAt(hal.clock.wallMs()), seq: r.value.seq, policyVersion: r.value.policyVersion,
+             policyProblem: r.value.policyProblem, pub: r.value.pub });
+      bootReason = 'power-on';
+      if (net) { await net.settle(); vm.event({ t: 'net.state', up: hal.net.connected() }); await pumpNet(); }
+      if (r.value.settle) settle(null, true);
+    } catch (e) {
+      if (!(e instanceof DeviceCrash)) throw e;
+      emit({ event: 'crash', kind: e.kind, message: e.message, during: 'boot' });
+      vm = null; bootReason = `crash-${e.kind}`;
+    }
+  };
+
+  const sendReversals = () => {
+    for (let i = 0; i < 8; i++) {
+      const r = call<any>('nextReversal');
+      if (!r || !r.ok || !r.value) return;
+      const ans = linkUp ? acq.reversal(r.value.reverses) : { timeout: true };
+      const a = call<{ done: boolean }>('reversalAnswer', { ref: r.value.ref, answer: ans });
+      if (!a || !a.ok) return;
+      emit({ event: 'reversal', ref: r.value.ref, done: a.value.done, f39: (ans as any).f39 ?? null });
+      if (!a.value.done) return;
+    }
+  };
+
+  let armedCut: { atWrite: number; midWrite: boolean } | null = null;
+  const txn = (e: Extract<SimEvent, { kind: 'txn' }>) => {
+    sendReversals();
+    if (!vm) return;
+    // A cut armed by a `power: {cutAtWrite}` event counts the writes of this transaction.
+    if (armedCut) { hal.faults.cutAtWrite = armedCut.atWrite; hal.faults.midWrite = armedCut.midWrite; armedCut = null; }
+    const ref = String(e.txn.ref ?? '');
+    const d = call<any>('preflight', e.txn, ref);
+    if (!d) return;
+    if (!d.ok) { emit({ event: 'error', ref, error: d.error }); return; }
+    const v = d.value;
+    emit({ event: 'decision', ref: v.ref, at: fmtAt(hal.clock.wallMs()), verdict: v.verdict, reasons: v.reasons.map((r: any) => r.name), detail: v.reasons });
+    if (!v.request) return;
+    const answer = linkUp ? acq.answer(v.request, e.host) : { timeout: true };
+    const r = call<any>('answer', { ref: v.ref, answer }, ref);
+    if (!r) return;
+    if (!r.ok) { emit({ event: 'error', ref, error: r.error }); return; }
+    emit({ event: 'result', ref: v.ref, outcome: r.value.outcome, reasons: r.value.reasons.map((x: any) => x.name), detail: r.value.reasons });
+    for (const x of r.value.reasons) {
+      if (['JUMP_CODE_SUSPECTED', 'RESP_ECHO_MISMATCH', 'AMOUNT_MISMATCH'].includes(x.name)) emit({ event: 'alert', ref: v.ref, kind: x.name, detail: x.params });
+    }
+  };
+
+  const settle = (hostTotals: Record<string, { count: number; amount: number }> | null, resumed = false) => {
+    if (!linkUp) { emit({ event: 'settlement', ok: false, why: 'network down: settlement needs the acquirer' }); return; }
+    sendReversals();
+    const b = call<any>('settleBegin');
+    if (!b || !b.ok) { if (b) emit({ event: 'settlement', ok: false, why: b.error }); return; }
+    const host = hostTotals ?? acq.totals();
+    const c = call<any>('settleCompare', { host });
+    if (!c || !c.ok) { if (c) emit({ event: 'settlement', ok: false, why: c.error }); return; }
+    if (!c.value.balanced) {
+      // 对账不平: upload the batch's transactions (0320), then close (domain notes §4).
+      const u = call<any>('settleUploaded');
+      if (!u || !u.ok) return;
+    }
+    const cl = call<any>('settleClose');
+    if (!cl || !cl.ok) { if (cl) emit({ event: 'settlement', ok: false, why: cl.error }); return; }
+    acq.closeBatch();
+    emit({ event: 'settlement', ok: true, resumed, batch: b.value.batch, local: b.value.local, host, balanced: c.value.balanced,
+           reasons: c.value.reasons.map((x: any) => x.name), nextBatch: cl.value.nextBatch });
+    if (!c.value.balanced) emit({ event: 'alert', kind: 'SETTLEMENT_UNBALANCED', detail: c.value.reasons[0]?.params });
+  };
+
+  const command = async (cmd: Record<string, any>) => {
+    let bytes: Uint8Array;
+    if (cmd.replay && lastCmd) bytes = lastCmd;
+    else {
+      const { kind, forge, expired, replay: _r, n, policy, ...args } = cmd;
+      const body: Record<string, unknown> = { dev: cmd.dev ?? sc.device.id, n: n ?? ++cmdN, kind,
+        exp: hal.clock.wallMs() + (expired ? -60_000 : 3600_000), ...args };
+      if (typeof n === 'number') cmdN = Math.max(cmdN, n);
+      if (kind === 'policy') body.policy = signPolicy(policy ?? sc.policy, keys.operator);
+      if (kind === 'hours-extend' && body.untilMs === undefined) body.untilMs = hal.clock.wallMs() + (cmd.minutes ?? 60) * 60_000;
+      delete body.minutes;
+      bytes = sign1(encode(body), forge ? newKeyPair().secretKey : keys.operator.secretKey);
+      lastCmd = bytes;
+    }
+    const r = call<{ accepted: boolean; why: string }>('command', { cose: toHex(bytes) });
+    if (r && r.ok) emit({ event: 'command', kind: cmd.kind, accepted: r.value.accepted, why: r.value.why || undefined });
+  };
+
+  await boot();
+  let i = 0;
+  for (const e of sc.events) {
+    opts.onProgress?.(++i, sc.events.length);
+    if (e.at > hal.trueWallMs) hal.advance(e.at - hal.trueWallMs);
+    if (!vm && !(e.kind === 'power' && e.mode === 'cut')) await boot();
+    switch (e.kind) {
+      case 'txn': txn(e); break;
+      case 'fix': hal.fix = e.fix ? { ...e.fix, monoMs: hal.clock.monoMs() } : null; hal.fixLive = !e.frozen; break;
+      case 'clock':
+        if (e.sync) { hal.skewMs = 0; call('clockSync'); emit({ event: 'clock', sync: true }); }
+        else { hal.skewMs += (e.jumpS ?? 0) * 1000; emit({ event: 'clock', jumpS: e.jumpS }); }
+        break;
+      case 'network':
+        linkUp = e.up;
+        emit({ event: 'network', up: e.up });
+        if (vm) vm.event({ t: 'net.state', up: e.up && !!net });
+        break;
+      case 'power':
+        if (e.mode === 'cut') { if (vm) down('power-cut'); else emit({ event: 'power', state: 'already off' }); }
+        else if (e.mode === 'restart') {
+          call('shutdown');
+          if (vm) { heapPeak = Math.max(heapPeak, vm.heapPeakBytes); vm.dispose(); vm = null; }
+          if (port) { port.end(false); port = null; }
+          bootReason = 'restart'; await boot();
+        }
+        else { armedCut = { atWrite: e.atWrite ?? 1, midWrite: e.midWrite !== false }; emit({ event: 'power', state: 'armed', atWrite: e.atWrite }); }
+        break;
+      case 'heap': hal.heapFreeOverride = e.freeBytes; break;
+      case 'storage': hal.storageFreeOverride = e.freeBytes; break;
+      case 'settle': settle(e.hostTotals); break;
+      case 'cmd': await command(e.cmd); break;
+      case 'signer': hal.faults.signerDown = !e.up; emit({ event: 'signer', up: e.up }); break;
+      case 'policy': {
+        const r = call<any>('installPolicy', { cose: toHex(signPolicy(e.policy, keys.operator)) });
+        if (r) emit({ event: 'policy', accepted: r.ok, version: r.ok ? r.value.version : undefined, why: r.ok ? undefined : r.error });
+        break;
+      }
+    }
+    if (vm) call('idle');
+    if (net && vm) await pumpNet();
+  }
+  if (!vm) await boot();
+
+  call('shutdown');
+  if (net && vm) { call('idle'); await pumpNet(); }
+  const st = call<any>('status');
+  const tel = call<any>('telemetryStats');
+  if (vm) { heapPeak = Math.max(heapPeak, (vm as DeviceVM).heapPeakBytes); (vm as DeviceVM).dispose(); vm = null; }
+  if (port) { (port as Port).end(false); port = null; }
+  const verdicts: Record<string, number> = {}, reasons: Record<string, number> = {}, outcomes: Record<string, number> = {};
+  for (const l of lines) {
+    if (l.event === 'decision') { verdicts[l.verdict as string] = (verdicts[l.verdict as string] ?? 0) + 1; for (const r of l.reasons as string[]) reasons[r] = (reasons[r] ?? 0) + 1; }
+    if (l.event === 'result') { outcomes[l.outcome as string] = (outcomes[l.outcome as string] ?? 0) + 1; for (const r of l.reasons as string[]) reasons[r] = (reasons[r] ?? 0) + 1; }
+    if (l.event === 'settlement') for (const r of (l.reasons as string[] | undefined) ?? []) reasons[r] = (reasons[r] ?? 0) + 1;
+  }
+  const s = st && st.ok ? st.value : null;
+  const summary: Line = {
+    event: 'summary', scenario: sc.name, dev: sc.device.id, verdicts, outcomes, reasons,
+    journal: s ? { entries: s.seq, sealedThrough: s.sealedSeq, acknowledgedThrough: s.ackSeq, batch: s.batch, reversalsPending: s.reversals.length } : null,
+    telemetry: tel && tel.ok ? tel.value : null, heapPeakBytes: heapPeak,
+  };
+  emit(summary);
+  return { lines, summary, hal };
+}
+
+export function readBundle(path: string): string { return readFileSync(path, 'utf8'); }

@@ -1,0 +1,72 @@
+// Verifies a journal export (SPEC §6): every prev matches the previous entry's stored bytes, seq
+// has no gap, every seal's signature holds and its head matches its entry. Shared by the terminal,
+// the fleet consumer and `preflight journal verify`; names the first bad record and why.
+
+import { equalBytes, toHex } from '../util/bytes';
+import { verifySign1 } from '../crypto/cose';
+import { chainHash, isSealBytes, parseEntry, parseSeal, ZERO32 } from './entry';
+
+export interface VerifyReport {
+  valid: boolean;
+  firstBad: { index: number; reason: string } | null;
+  records: number; entries: number; seals: number;
+  dev: string | null; firstSeq: number | null; lastSeq: number | null;
+  sealedThrough: number | null; unsealed: number;
+}
+
+/** Carries chain state across batches (the fleet consumer verifies batch after batch). */
+export interface ChainState { dev: string | null; lastSeq: number | null; lastHash: Uint8Array | null; sealedThrough: number; pending: Map<number, Uint8Array> }
+
+export const newChain = (): ChainState => ({ dev: null, lastSeq: null, lastHash: null, sealedThrough: 0, pending: new Map() });
+
+export function verifyRecords(records: Uint8Array[], pub: Uint8Array, chain: ChainState = newChain(), indexBase = 0): VerifyReport {
+  let entries = 0, seals = 0;
+  const firstSeq0 = chain.lastSeq;
+  let firstSeq: number | null = null;
+  const bad = (i: number, reason: string): VerifyReport => ({
+    valid: false, firstBad: { index: indexBase + i, reason }, records: records.length, entries, seals, dev: chain.dev,
+    firstSeq, lastSeq: chain.lastSeq, sealedThrough: chain.sealedThrough || null, unsealed: chain.pending.size,
+  });
+  for (let i = 0; i < records.length; i++) {
+    const b = records[i]!;
+    if (isSealBytes(b)) {
+      const s = parseSeal(b);
+      if (!s.ok) return bad(i, s.error);
+      const p = s.value.payload;
+      if (chain.dev !== null && p.dev !== chain.dev) return bad(i, `seal is for device ${p.dev}, the journal is ${chain.dev}`);
+      if (!verifySign1(s.value.cose, pub)) return bad(i, 'seal signature does not verify against the device key');
+      if (p.seq <= chain.sealedThrough) return bad(i, `seal for seq ${p.seq} does not advance past the previous seal (${chain.sealedThrough}): replayed or reordered`);
+      const h = chain.pending.get(p.seq);
+      if (!h) return bad(i, `seal covers seq ${p.seq}, which is not among the entries before it`);
+      if (!equalBytes(h, p.head)) return bad(i, `seal head does not match entry ${p.seq}`);
+      chain.sealedThrough = p.seq;
+      for (const k of [...chain.pending.keys()]) if (k <= p.seq) chain.pending.delete(k);
+      seals++;
+      continue;
+    }
+    const e = parseEntry(b);
+    if (!e.ok) return bad(i, e.error);
+    const x = e.value;
+    if (chain.dev === null) chain.dev = x.dev;
+    else if (x.dev !== chain.dev) return bad(i, `entry is from device ${x.dev}, the journal is ${chain.dev}`);
+    if (chain.lastSeq === null) {
+      // An export may begin after seq 1 (compaction); its first prev is then taken as given.
+      if (x.seq === 1 && !equalBytes(x.prev, ZERO32)) return bad(i, 'seq 1 must have a zero prev');
+    } else {
+      if (x.seq !== chain.lastSeq + 1) return bad(i, `seq ${x.seq} follows ${chain.lastSeq}: ${x.seq <= chain.lastSeq ? 'duplicate or reordered' : 'gap'}`);
+      if (!equalBytes(x.prev, chain.lastHash!)) return bad(i, `prev of seq ${x.seq} does not match the hash of seq ${chain.lastSeq}`);
+    }
+    const h = chainHash(b);
+    chain.lastSeq = x.seq; chain.lastHash = h;
+    chain.pending.set(x.seq, h);
+    if (firstSeq === null) firstSeq = x.seq;
+    entries++;
+  }
+  return {
+    valid: true, firstBad: null, records: records.length, entries, seals, dev: chain.dev,
+    firstSeq: firstSeq ?? (firstSeq0 !== null ? firstSeq0 + 1 : null), lastSeq: chain.lastSeq,
+    sealedThrough: chain.sealedThrough || null, unsealed: chain.pending.size,
+  };
+}
+
+export { toHex };
