@@ -10,7 +10,7 @@ export const CBOR_LIMITS = { maxArraySize: 4096, maxMapSize: 512, maxObjectSize:
 /** Nesting deeper than this is refused before cbor-x recurses (stack safety in QuickJS). */
 export const CBOR_MAX_DEPTH = 16;
 /** Largest single item the agent will decode. */
-export const CBOR_MAX_BYTES = 256 * 1024;
+export const CBOR_MAX_BYTES = 1 << 20;
 
 setSizeLimits(CBOR_LIMITS);
 

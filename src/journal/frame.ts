@@ -22,14 +22,14 @@ export function frame(kind: number, payload: Uint8Array): Uint8Array {
 export interface Framed { kind: number; payload: Uint8Array; offset: number; end: number }
 
 /** Splits a segment's bytes into records; stops at the first bad frame and says where. */
-export function unframe(b: Uint8Array): { records: Framed[]; validEnd: number; error: string | null } {
+export function unframe(b: Uint8Array, maxRecord = MAX_RECORD): { records: Framed[]; validEnd: number; error: string | null } {
   const records: Framed[] = [];
   let p = 0;
   while (p < b.length) {
     if (b.length - p < HEADER) return { records, validEnd: p, error: `torn header at byte ${p}` };
     if (b[p] !== MAGIC || (b[p + 1] !== KIND_ENTRY && b[p + 1] !== KIND_SEAL)) return { records, validEnd: p, error: `bad magic at byte ${p}` };
     const len = readU32(b, p + 2);
-    if (len > MAX_RECORD) return { records, validEnd: p, error: `absurd length ${len} at byte ${p}` };
+    if (len > maxRecord) return { records, validEnd: p, error: `absurd length ${len} at byte ${p}` };
     if (p + HEADER + len > b.length) return { records, validEnd: p, error: `torn record at byte ${p}` };
     if (crc32(b, p + HEADER, p + HEADER + len) !== readU32(b, p + 6)) return { records, validEnd: p, error: `checksum mismatch at byte ${p}` };
     records.push({ kind: b[p + 1]!, payload: b.subarray(p + HEADER, p + HEADER + len), offset: p, end: p + HEADER + len });

@@ -14,6 +14,7 @@ import { apply, emptyLedger, type Ledger } from './ledger';
 export const SEGMENT_BYTES = 64 * 1024;
 const SEG_PREFIX = 'j/';
 const CHECKPOINT = 'state';
+const CHECKPOINT_MAX = 1 << 20;
 const segName = (n: number) => SEG_PREFIX + String(n).padStart(8, '0');
 
 export interface SealSigner { pub: Uint8Array; sign(msg: Uint8Array): Uint8Array | null }
@@ -150,7 +151,7 @@ export class Journal {
     if (size < 0) return fail('absent');
     const b = this.hal.storage.read(CHECKPOINT, 0, size);
     if (!b) return fail('unreadable');
-    const u = unframe(b);
+    const u = unframe(b, CHECKPOINT_MAX);
     if (u.error || u.records.length !== 1) return fail(u.error ?? 'bad framing');
     const d = decode(u.records[0]!.payload, 'checkpoint');
     if (!d.ok) return d;

@@ -46,7 +46,9 @@ export function emptyLedger(): Ledger {
 
 /** Limits count approved sales and completions (SPEC §5 Limits). */
 export const COUNTED: TxnType[] = ['sale', 'preauth-complete'];
-const MAX_TXNS = 4000;
+// Originals kept for voids, completions and refunds. Each costs heap on a 1 MiB terminal, so the
+// index is capped and settlement drops what can no longer be voided or completed (see prune).
+const MAX_TXNS = 1000;
 const MAX_RECENT = 2000;
 
 export interface EntryView { seq: number; t: number; type: string; body: Record<string, any> }
@@ -135,6 +137,13 @@ function applySettle(l: Ledger, e: EntryView): void {
   else if (b.step === 'closed') {
     l.settle = null;
     l.settledThroughSeq = e.seq;
+    // A closed batch's voids are over; keep sales and completions (refundable) and open preauths.
+    for (const ref of Object.keys(l.txns)) {
+      const x = l.txns[ref]!;
+      const keep = x.status === 'approved' && !x.voided &&
+        (x.type === 'sale' || x.type === 'preauth-complete' || (x.type === 'preauth' && !x.completed));
+      if (!keep) delete l.txns[ref];
+    }
     // Batch numbers wrap 999999 -> 1 (domain notes §4, settlement step 5).
     l.batch = { no: l.batch.no >= 999999 ? 1 : l.batch.no + 1, count: 0, totals: {}, firstSeq: e.seq + 1 };
   }

@@ -1,0 +1,173 @@
+// The journal (SPEC §6): chain, seals, export and verify; recovery from the tail only; a power cut
+// at every write boundary and in the middle of every write loses no committed entry.
+import { describe, expect, it } from 'vitest';
+import { exportJournal, Journal, SEGMENT_BYTES } from '../../src/journal/journal';
+import { splitSequence } from '../../src/codec/cbor';
+import { verifyRecords } from '../../src/journal/verify';
+import { parseEntry } from '../../src/journal/entry';
+import { toHex } from '../../src/util/bytes';
+import { cleanup, rig, reboot, sell } from '../helpers/device';
+
+const exported = (r: ReturnType<typeof rig>) => {
+  const s = splitSequence(exportJournal(r.hal).bytes);
+  if (!s.ok) throw new Error(s.error);
+  return s.value;
+};
+
+describe('journal chain and seals', () => {
+  it('every decision and result is an entry; a seal covers them; the export verifies', () => {
+    const r = rig();
+    for (let i = 0; i < 5; i++) expect(sell(r, `S${i}`)).toBe('approved');
+    expect(r.agent.sealNow()).toBe(true);
+    const recs = exported(r);
+    const v = verifyRecords(recs, r.agent.key.pub);
+    expect(v).toMatchObject({ valid: true, entries: 11, seals: 1, firstSeq: 1, lastSeq: 11, sealedThrough: 11, unsealed: 0 });
+    const types = recs.map((b) => parseEntry(b)).filter((e) => e.ok).map((e) => (e as any).value.type);
+    expect(types.slice(0, 3)).toEqual(['boot', 'decision', 'result']);
+    cleanup(r.dir);
+  });
+
+  it('a decision entry holds the inputs that decided it', () => {
+    const r = rig();
+    sell(r, 'X1', 4200);
+    const e = exported(r).map(parseEntry).find((x) => x.ok && x.value.type === 'decision');
+    const body = (e as any).value.body;
+    expect(body.txn.amountMinor).toBe(4200);
+    expect(body.verdict).toBe('allow');
+    expect(body.inputs).toMatchObject({ geo: 'inside', policyVersion: 1, localDate: '2026-03-02', used: { dayAmount: 0, dayCount: 0 } });
+    expect(body.inputs.fix.lat).toBeCloseTo(31.2304);
+    cleanup(r.dir);
+  });
+
+  it('used totals survive a reboot (they come from the journal)', () => {
+    let r = rig();
+    for (let i = 0; i < 3; i++) sell(r, `S${i}`, 2_000_000);
+    r = reboot(r, 'restart');
+    expect(r.agent.journal.ledger.day.card).toEqual({ amount: 6_000_000, count: 3 });
+    expect(r.agent.journal.ledger.batch.count).toBe(3);
+    cleanup(r.dir);
+  });
+
+  const roomy = (p: any) => { p.resources.batchMaxTxns = 10_000; p.limits.card.dailyCount = 10_000; p.limits.velocity = { count: 1000, windowS: 60 }; };
+  it('recovery reads only the checkpoint and the tail, not the whole journal', () => {
+    let r = rig({ edit: roomy });
+    for (let i = 0; i < 400; i++) { sell(r, `S${i}`, 10); if (i % 8 === 7) r.agent.sealNow(); }
+    const segments = r.hal.storage.list('j/').length;
+    expect(segments).toBeGreaterThan(4);
+    r = reboot(r, 'restart');
+    const rep = r.agent.recovery!;
+    const vv = verifyRecords(exported(r), r.agent.key.pub);
+    expect(vv.firstBad).toBeNull();
+    expect(rep.fromCheckpoint).toBe(true);
+    expect(rep.bytesRead).toBeLessThan(SEGMENT_BYTES * 2 + 200_000);
+    expect(r.agent.journal.ledger.batch.count).toBe(400);
+    expect(verifyRecords(exported(r), r.agent.key.pub).valid).toBe(true);
+    cleanup(r.dir);
+  });
+
+  it('a torn tail is cut off at boot and the chain continues', () => {
+    let r = rig();
+    sell(r, 'A'); r.agent.sealNow();
+    const seg = r.hal.storage.list('j/').at(-1)!;
+    r.hal.storage.append(seg, new Uint8Array([0xa5, 0x45, 0, 0, 1, 0, 1, 2])); // half a frame
+    r = reboot(r);
+    expect(r.agent.recovery!.tornBytes).toBe(8);
+    sell(r, 'B'); r.agent.sealNow();
+    expect(verifyRecords(exported(r), r.agent.key.pub).valid).toBe(true);
+    cleanup(r.dir);
+  });
+});
+
+describe('crash points: power lost at every write, and in the middle of every write', () => {
+  // The workload: sales (decision, then answer), seals through idle, a settlement. After every
+  // step that returned, what the journal holds is what the terminal has reported committed.
+  const workload = (r: ReturnType<typeof rig>, committed: Map<number, string>) => {
+    const note = () => {
+      for (const b of exported(r)) { const e = parseEntry(b); if (e.ok) committed.set(e.value.seq, toHex(b)); }
+      return !r.hal.dead;
+    };
+    const step = (f: () => unknown) => { f(); return !r.hal.dead && note(); };
+    note();
+    for (let i = 0; i < 6; i++) {
+      let req: any = null;
+      if (!step(() => { req = r.agent.preflight({ ref: `W${i}`, type: 'sale', channel: 'card', amountMinor: 1000 + i, entryMode: '051', conditionCode: '00' }).request; })) return;
+      if (!step(() => r.agent.answer(`W${i}`, r.acq.answer(req, null)))) return;
+      if (i % 2 === 1 && (!step(() => r.agent.idle()) || !step(() => r.agent.sealNow()))) return;
+    }
+    if (!step(() => r.agent.settleBegin())) return;
+    if (!step(() => r.agent.settleCompare(r.acq.totals()))) return;
+    step(() => r.agent.settleClose());
+  };
+  const base = rig();
+  const w0 = base.hal.writes;
+  workload(base, new Map());
+  const total = base.hal.writes - w0;
+  cleanup(base.dir);
+
+  it(`the workload makes enough writes to matter (${total})`, () => { expect(total).toBeGreaterThan(20); });
+
+  for (const mid of [false, true]) {
+    it(`cut ${mid ? 'mid-write' : 'at the write boundary'} at each of the writes: nothing committed is lost, nothing invented`, () => {
+      for (let k = 1; k <= total; k++) {
+        let r = rig();
+        const committed = new Map<number, string>();
+        r.hal.faults.cutAtWrite = k; r.hal.faults.midWrite = mid;
+        workload(r, committed);
+        expect(r.hal.dead, `cut at write ${k}`).toBe(true);
+        r = reboot(r);
+        const recs = exported(r);
+        const v = verifyRecords(recs, r.agent.key.pub);
+        expect(v.valid, `write ${k}: ${v.firstBad?.reason}`).toBe(true);
+        const after = new Map<number, string>();
+        for (const b of recs) { const e = parseEntry(b); if (e.ok) after.set(e.value.seq, toHex(b)); }
+        for (const [seq, hex] of committed) expect(after.get(seq), `write ${k}: entry ${seq}`).toBe(hex);
+        // Nothing invented: after the committed entries comes at most the lost write's entry, then this boot's.
+        const maxCommitted = Math.max(0, ...committed.keys());
+        // Nothing invented: after the reported entries come at most the interrupted step's own
+        // (durable, but its call never returned), then this boot.
+        const isBoot = (seq: number) => { const e = after.has(seq) ? parseEntry(Buffer.from(after.get(seq)!, 'hex')) : null;
+          return !!e && e.ok && e.value.type === 'boot' && e.value.body.reason === 'power-cut'; };
+        const bootAt = [1, 2, 3].map((d) => maxCommitted + d).find(isBoot);
+        expect(bootAt, `write ${k}: the new boot follows the committed entries within the interrupted step`).toBeDefined();
+        // And the terminal goes on working after the reboot.
+        expect(sell(r, 'AFTER', 500)).toBe('approved');
+        expect(r.agent.sealNow()).toBe(true);
+        expect(verifyRecords(exported(r), r.agent.key.pub).valid).toBe(true);
+        cleanup(r.dir);
+      }
+    }, 120_000);
+  }
+});
+
+describe('storage full and write errors', () => {
+  it('a failed journal write denies the sale and changes nothing', () => {
+    const r = rig();
+    sell(r, 'OK1');
+    const seq = r.agent.journal.seq;
+    r.hal.faults.writeError = true;
+    const d = r.agent.preflight({ ref: 'F1', type: 'sale', channel: 'card', amountMinor: 100, entryMode: '051', conditionCode: '00' });
+    expect(d.verdict).toBe('deny');
+    expect(d.reasons.map((x) => x.name)).toContain('STORAGE_LOW');
+    expect(d.request).toBeNull();
+    expect(r.agent.journal.seq).toBe(seq);
+    r.hal.faults.writeError = false;
+    expect(sell(r, 'OK2')).toBe('approved');
+    expect(verifyRecords(exported(r), r.agent.key.pub).valid).toBe(true);
+    cleanup(r.dir);
+  });
+
+  it('never deletes what is not both settled and acknowledged', () => {
+    const r = rig({ edit: (p: any) => { p.resources.batchMaxTxns = 10_000; p.limits.card.dailyCount = 10_000; p.limits.velocity = { count: 1000, windowS: 60 }; } });
+    for (let i = 0; i < 300; i++) { sell(r, `S${i}`, 10); if (i % 8 === 7) r.agent.sealNow(); }
+    r.agent.sealNow();
+    const before = r.hal.storage.list('j/').length;
+    r.agent.settleBegin(); r.agent.settleCompare(r.acq.totals()); r.agent.settleClose();
+    expect(r.hal.storage.list('j/').length).toBe(before);   // settled but not acknowledged: kept
+    r.agent.journal.ackSeq = r.agent.journal.sealedSeq;        // as an ack would set it
+    expect(r.agent.journal.compact()).toBeGreaterThan(0);
+    const v = verifyRecords(exported(r), r.agent.key.pub);
+    expect(v.valid).toBe(true);
+    expect(v.firstSeq).toBeGreaterThan(1);                   // an export may begin after seq 1
+    cleanup(r.dir);
+  });
+});
