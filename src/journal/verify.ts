@@ -19,8 +19,32 @@ export interface ChainState { dev: string | null; lastSeq: number | null; lastHa
 
 export const newChain = (): ChainState => ({ dev: null, lastSeq: null, lastHash: null, sealedThrough: 0, pending: new Map() });
 
+/**
+ * True when the entries from record `from` on chain to a seal that verifies and whose head is the
+ * last of them: those bytes are then authentic, so a mismatch just before them lies in the entry
+ * before `from`, not in `from` itself. This is how verify names the tampered record exactly.
+ */
+function vouched(records: Uint8Array[], from: number, pub: Uint8Array): boolean {
+  let lastHash: Uint8Array | null = null, lastSeq = -1;
+  for (let k = from; k < records.length && k < from + 100_000; k++) {
+    const b = records[k]!;
+    if (isSealBytes(b)) {
+      if (lastHash === null) return false;
+      const s = parseSeal(b);
+      return s.ok && s.value.payload.seq === lastSeq && equalBytes(s.value.payload.head, lastHash) && verifySign1(s.value.cose, pub);
+    }
+    const e = parseEntry(b);
+    if (!e.ok) return false;
+    if (lastHash !== null && (e.value.seq !== lastSeq + 1 || !equalBytes(e.value.prev, lastHash))) return false;
+    lastHash = chainHash(b); lastSeq = e.value.seq;
+  }
+  return false;
+}
+
 export function verifyRecords(records: Uint8Array[], pub: Uint8Array, chain: ChainState = newChain(), indexBase = 0): VerifyReport {
   let entries = 0, seals = 0;
+  const indexOfSeq = new Map<number, number>();
+  let lastEntryIndex = -1;
   const firstSeq0 = chain.lastSeq;
   let firstSeq: number | null = null;
   const bad = (i: number, reason: string): VerifyReport => ({
@@ -36,9 +60,12 @@ export function verifyRecords(records: Uint8Array[], pub: Uint8Array, chain: Cha
       if (chain.dev !== null && p.dev !== chain.dev) return bad(i, `seal is for device ${p.dev}, the journal is ${chain.dev}`);
       if (!verifySign1(s.value.cose, pub)) return bad(i, 'seal signature does not verify against the device key');
       if (p.seq <= chain.sealedThrough) return bad(i, `seal for seq ${p.seq} does not advance past the previous seal (${chain.sealedThrough}): replayed or reordered`);
+      // A terminal seals the entry it just wrote: a seal stands right after the entry it covers.
+      if (p.seq !== chain.lastSeq) return bad(i, `seal for seq ${p.seq} stands after seq ${chain.lastSeq}: out of journal order`);
       const h = chain.pending.get(p.seq);
       if (!h) return bad(i, `seal covers seq ${p.seq}, which is not among the entries before it`);
-      if (!equalBytes(h, p.head)) return bad(i, `seal head does not match entry ${p.seq}`);
+      // The seal itself is authentic (its signature held), so a head mismatch means the entry changed.
+      if (!equalBytes(h, p.head)) return bad(indexOfSeq.get(p.seq) ?? i, `entry ${p.seq} does not match the head its seal signed: altered`);
       chain.sealedThrough = p.seq;
       for (const k of [...chain.pending.keys()]) if (k <= p.seq) chain.pending.delete(k);
       seals++;
@@ -47,18 +74,26 @@ export function verifyRecords(records: Uint8Array[], pub: Uint8Array, chain: Cha
     const e = parseEntry(b);
     if (!e.ok) return bad(i, e.error);
     const x = e.value;
+    // A break with the entry before: if a valid seal vouches for this entry onwards, the entry
+    // before is the altered one; otherwise this one is.
+    const broken = (why: string) => bad(lastEntryIndex >= 0 && vouched(records, i, pub) ? lastEntryIndex : i, why);
     if (chain.dev === null) chain.dev = x.dev;
-    else if (x.dev !== chain.dev) return bad(i, `entry is from device ${x.dev}, the journal is ${chain.dev}`);
+    else if (x.dev !== chain.dev) return broken(`entry is from device ${x.dev}, the journal is ${chain.dev}`);
     if (chain.lastSeq === null) {
       // An export may begin after seq 1 (compaction); its first prev is then taken as given.
       if (x.seq === 1 && !equalBytes(x.prev, ZERO32)) return bad(i, 'seq 1 must have a zero prev');
     } else {
-      if (x.seq !== chain.lastSeq + 1) return bad(i, `seq ${x.seq} follows ${chain.lastSeq}: ${x.seq <= chain.lastSeq ? 'duplicate or reordered' : 'gap'}`);
-      if (!equalBytes(x.prev, chain.lastHash!)) return bad(i, `prev of seq ${x.seq} does not match the hash of seq ${chain.lastSeq}`);
+      if (x.seq !== chain.lastSeq + 1) {
+        const why = `seq ${x.seq} follows ${chain.lastSeq}: ${x.seq <= chain.lastSeq ? 'duplicate or reordered' : 'gap'}`;
+        // Only the export's first entry goes unchecked against a predecessor: blame it if sealed bytes vouch for this one.
+        return entries === 1 && firstSeq !== 1 ? broken(why) : bad(i, why);
+      }
+      if (!equalBytes(x.prev, chain.lastHash!)) return broken(`prev of seq ${x.seq} does not match the hash of seq ${chain.lastSeq}`);
     }
     const h = chainHash(b);
     chain.lastSeq = x.seq; chain.lastHash = h;
     chain.pending.set(x.seq, h);
+    indexOfSeq.set(x.seq, i); lastEntryIndex = i;
     if (firstSeq === null) firstSeq = x.seq;
     entries++;
   }
