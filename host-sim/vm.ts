@@ -35,6 +35,8 @@ export interface VmOptions {
   stackBytes?: number;
   callDeadlineMs?: number;
   debug?: boolean;
+  /** A module to create the runtime in (tests pass a TestQuickJSWASMModule to check for leaks). */
+  module?: Pick<QuickJSWASMModule, 'newRuntime'>;
 }
 
 export type CallResult<T = any> = { ok: true; value: T } | { ok: false; error: string; detail?: any };
@@ -52,7 +54,7 @@ export class DeviceVM {
                       private halHandle: QuickJSHandle, readonly opts: VmOptions) {}
 
   static async load(opts: VmOptions): Promise<DeviceVM> {
-    const mod = await quickjs(opts.debug);
+    const mod = opts.module ?? await quickjs(opts.debug);
     const rt = mod.newRuntime();
     rt.setMemoryLimit(opts.heapLimitBytes);
     rt.setMaxStackSize(opts.stackBytes ?? 256 * 1024);
@@ -123,10 +125,12 @@ export class DeviceVM {
 
   event(ev: HalEvent): CallResult {
     const o = this.vm.newObject();
-    this.vm.setProp(o, 't', this.vm.newString(ev.t));
+    // setProp copies the value: every handle made here is ours to dispose.
+    const put = (k: string, h: QuickJSHandle) => { this.vm.setProp(o, k, h); h.dispose(); };
+    put('t', this.vm.newString(ev.t));
     if (ev.t === 'net.state') this.vm.setProp(o, 'up', ev.up ? this.vm.true : this.vm.false);
     if (ev.t === 'net.msg') {
-      this.vm.setProp(o, 'topic', this.vm.newString(ev.topic));
+      put('topic', this.vm.newString(ev.topic));
       const ab = this.vm.newArrayBuffer(ev.payload.slice().buffer);
       const conv = this.vm.unwrapResult(this.vm.evalCode('(function (b) { return new Uint8Array(b); })'));
       const u8 = this.vm.unwrapResult(this.vm.callFunction(conv, this.vm.undefined, ab));
@@ -175,7 +179,9 @@ function bridge(vm: QuickJSContext, hal: NodeHal, dvm: () => DeviceVM | null): Q
     vm.setProp(raw, name, fn);
     fn.dispose();
   };
-  vm.setProp(raw, 'abi', vm.newNumber(hal.abi));
+  const abi = vm.newNumber(hal.abi);
+  vm.setProp(raw, 'abi', abi);
+  abi.dispose();
   def('wallMs', () => hal.clock.wallMs());
   def('monoMs', () => hal.clock.monoMs());
   def('random', (n) => { const b = new Uint8Array(Math.min(4096, Math.max(0, num(n)))); return hal.random.fill(b) === 0 ? b : null; });

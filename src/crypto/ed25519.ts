@@ -23,8 +23,10 @@
  *    comb table of affine points  k * 16^(COMB*j) * B,  j < 64/COMB,
  *    k = 1..8, stored in the "(y+x, y-x, 2*d*x*y)" form so that a table
  *    addition costs 7 multiplications and negation is a swap. With COMB = 4 the
- *    table holds 16 * 8 = 128 points (384 BigInts, ~25 KB of QuickJS heap),
- *    and [s]B costs 64 table additions + 12 doublings. See COMB below.
+ *    table holds 16 * 8 = 128 points = 384 BigInts, ~21 KB of QuickJS heap
+ *    (each 255-bit BigInt is a 40-byte JSBigInt -> 48-byte malloc chunk, plus
+ *    an 8-byte array slot), built on first use in ~5-10 ms, and [s]B costs 64
+ *    table additions + 12 doublings. See COMB below and bench/ed25519-quickjs.mjs.
  *  - Verification uses Straus/Shamir: [S]B + [k](-A) in one doubling chain,
  *    with 4-bit signed windows for both scalars (the B multiples come from the
  *    first window of the comb table, the 8 multiples of -A are computed per
@@ -50,11 +52,13 @@
  *    [S]B = R + [k]A, i.e. the cofactorless equation that §5.1.7 step 3
  *    explicitly allows ("sufficient, but not required"). tweetnacl does the
  *    same comparison, so for canonical A and S < L both accept exactly the same
- *    signatures. Small-order A or R are not rejected (neither does tweetnacl
- *    nor the RFC).
- *  Therefore every signature tweetnacl rejects is rejected here too.
- *  Wrong lengths / non-Uint8Array arguments return false instead of throwing
- *  (tweetnacl throws).
+ *    signatures. Small-order A or R are not rejected (the RFC, tweetnacl and
+ *    OpenSSL do not either; libsodium does).
+ *  Therefore every signature tweetnacl rejects is rejected here too. For
+ *  reference, Node 20's OpenSSL crypto.verify also rejects S >= L but accepts
+ *  non-canonical A and "x = 0, sign 1" A (test/unit/ed25519.test.ts checks
+ *  all three behaviours). Wrong lengths / non-Uint8Array arguments return
+ *  false instead of throwing (tweetnacl throws).
  */
 
 export type Sha512 = (msg: Uint8Array) => Uint8Array; // returns 64 bytes
@@ -95,13 +99,14 @@ const U32 = 0xffffffffn;
 
 /**
  * Comb spacing of the fixed-base table: the table holds 64/COMB windows of
- * 8 points each; [s]B then costs 64 additions and 4*(COMB-1) doublings.
- *   COMB = 1: 512 points (~100 KB heap), 0 doublings
- *   COMB = 2: 256 points (~50 KB),        4 doublings
- *   COMB = 4: 128 points (~25 KB),       12 doublings   <- chosen
- *   COMB = 8:  64 points (~12 KB),       28 doublings
- * Signing time is dominated by SHA-512, so the small table costs < 0.1 ms.
- * Must divide 64.
+ * 8 points each; [s]B then costs 64 additions and 4*(COMB-1) doublings
+ * (~6 us each in QuickJS).
+ *   COMB = 1: 512 points (~84 KB heap),  0 doublings
+ *   COMB = 2: 256 points (~42 KB),       4 doublings
+ *   COMB = 4: 128 points (~21 KB),      12 doublings   <- chosen
+ *   COMB = 8:  64 points (~11 KB),      28 doublings
+ * Going from COMB = 1 to 4 costs ~0.07 ms per [s]B, while a signature costs
+ * ~1.6 ms in QuickJS, half of it SHA-512. Must divide 64.
  */
 const COMB = 4;
 const WINDOWS = 64 / COMB;
@@ -174,11 +179,15 @@ function bigToLE32(x: bigint, out: Uint8Array, off: number): void {
   }
 }
 
-function concat(a: Uint8Array, b: Uint8Array, c: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length + c.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  out.set(c, a.length + b.length);
+function concat(...parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  n = 0;
+  for (const p of parts) {
+    out.set(p, n);
+    n += p.length;
+  }
   return out;
 }
 
@@ -374,7 +383,7 @@ function decodePoint(b: Uint8Array): Pt | null {
  */
 let baseTable: bigint[] | null = null;
 
-/** Builds the fixed-base table (once). Cost: ~1-3 ms in QuickJS, see bench/. */
+/** Builds the fixed-base table (once). Cost: ~5-10 ms in QuickJS, see bench/. */
 function getBaseTable(): bigint[] {
   if (baseTable !== null) return baseTable;
   const n = WINDOWS * 8;
@@ -528,7 +537,7 @@ export function createEd25519(sha512: Sha512): Ed25519 {
     const s = clampedScalar(h) % L;
     const pub = secretKey64.subarray(32, 64);
     // step 2: r = SHA-512(prefix || M) mod L
-    const r = hashToScalar(sha512(concat(h.subarray(32, 64), msg, new Uint8Array(0))));
+    const r = hashToScalar(sha512(concat(h.subarray(32, 64), msg)));
     // step 3: R = [r]B
     const sig = new Uint8Array(64);
     encodePoint(mulBase(r), sig, 0);

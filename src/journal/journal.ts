@@ -5,7 +5,7 @@
 import { decode, encode } from '../codec/cbor';
 import { assemble, protectedHeader, toBeSigned } from '../crypto/cose';
 import { ST, type Hal } from '../hal/types';
-import { concat, toHex, fromHex } from '../util/bytes';
+import { concat, toHex, fromHex, utf8, fromUtf8 } from '../util/bytes';
 import { fail, ok, type Result } from '../util/result';
 import { chainHash, encodeEntry, parseEntry, parseSeal, ZERO32 } from './entry';
 import { frame, KIND_ENTRY, KIND_SEAL, unframe, type Framed } from './frame';
@@ -138,12 +138,14 @@ export class Journal {
   }
 
   writeCheckpoint(): void {
-    const body = encode({
-      v: 1, seq: this.ledger.seq, head: this.head, sealedSeq: this.sealedSeq, oldestUnsealedT: this.oldestUnsealedT,
-      segFirst: this.segFirst, ledger: JSON.stringify(this.ledger),
+    const head = encode({
+      v: 1, seq: this.ledger.seq, head: this.head, sealedSeq: this.sealedSeq, oldestUnsealedT: this.oldestUnsealedT, segFirst: this.segFirst,
     });
+    // The ledger goes as UTF-8 JSON in its own frame, never through cbor-x: cbor-x keeps an output
+    // buffer ~4x the largest value it ever encoded, which on a 1 MiB heap is the whole budget.
+    const ledger = utf8(JSON.stringify(this.ledger));
     // Best effort: a failed checkpoint only means a longer replay at the next boot.
-    this.hal.storage.replace(CHECKPOINT, frame(KIND_ENTRY, body));
+    this.hal.storage.replace(CHECKPOINT, concat(frame(KIND_ENTRY, head), frame(KIND_ENTRY, ledger)));
   }
 
   private readCheckpoint(): Result<{ ledger: Ledger; head: Uint8Array; sealedSeq: number; oldestUnsealedT: number; segFirst: [number, number][]; bytes: number }> {
@@ -152,12 +154,14 @@ export class Journal {
     const b = this.hal.storage.read(CHECKPOINT, 0, size);
     if (!b) return fail('unreadable');
     const u = unframe(b, CHECKPOINT_MAX);
-    if (u.error || u.records.length !== 1) return fail(u.error ?? 'bad framing');
+    if (u.error || u.records.length !== 2) return fail(u.error ?? 'bad framing');
     const d = decode(u.records[0]!.payload, 'checkpoint');
     if (!d.ok) return d;
     const c = d.value as Record<string, any>;
     try {
-      return ok({ ledger: JSON.parse(c.ledger), head: new Uint8Array(c.head), sealedSeq: c.sealedSeq, oldestUnsealedT: c.oldestUnsealedT ?? 0,
+      const ledger = JSON.parse(fromUtf8(u.records[1]!.payload)) as Ledger;
+      if (ledger.seq !== c.seq) return fail('checkpoint halves disagree');
+      return ok({ ledger, head: new Uint8Array(c.head), sealedSeq: c.sealedSeq, oldestUnsealedT: c.oldestUnsealedT ?? 0,
                   segFirst: c.segFirst, bytes: b.length });
     } catch { return fail('checkpoint ledger unreadable'); }
   }

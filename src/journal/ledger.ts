@@ -5,10 +5,11 @@
 
 import type { Channel, Request, TxnType } from '../acquirer/types';
 
+/** One original as the index keeps it: only what voids, completions and refunds need. */
 export interface TxnRecord {
   type: TxnType; channel: Channel; amountMinor: number; status: 'approved' | 'declined' | 'reversed' | 'timeout';
-  t: number; dateKey: string; monthKey: string; batch: number;
-  voided?: boolean; completed?: boolean; refundedMinor: number; original?: string;
+  t: number; dateKey: string; batch: number;
+  voided?: boolean; completed?: boolean; refundedMinor: number;
 }
 export interface Totals { amount: number; count: number }
 export type BatchTotals = Record<string, Totals>; // per transaction type
@@ -46,10 +47,12 @@ export function emptyLedger(): Ledger {
 
 /** Limits count approved sales and completions (SPEC §5 Limits). */
 export const COUNTED: TxnType[] = ['sale', 'preauth-complete'];
-// Originals kept for voids, completions and refunds. Each costs heap on a 1 MiB terminal, so the
-// index is capped and settlement drops what can no longer be voided or completed (see prune).
-const MAX_TXNS = 1000;
-const MAX_RECENT = 2000;
+// Originals kept for voids, completions and refunds. Each costs ~250 B of heap on a 1 MiB terminal,
+// so the index holds a full batch (500 by default) plus headroom, and settlement drops what can no
+// longer be voided or completed (see applySettle). Refunds of older sales go to the acquirer's
+// back office instead (ORIGINAL_NOT_FOUND says so).
+const MAX_TXNS = 600;
+const MAX_RECENT = 1000;   // >= the largest velocity count a policy may set
 
 export interface EntryView { seq: number; t: number; type: string; body: Record<string, any> }
 
@@ -98,8 +101,7 @@ function applyResult(l: Ledger, e: EntryView): void {
   if (l.inflight && l.inflight.ref === b.ref) l.inflight = null;
   const type = b.type as TxnType;
   const rec: TxnRecord = {
-    type, channel: b.channel, amountMinor: b.amountMinor, status: b.outcome, t: e.t,
-    dateKey: b.dateKey, monthKey: b.monthKey, batch: l.batch.no, refundedMinor: 0, original: b.original,
+    type, channel: b.channel, amountMinor: b.amountMinor, status: b.outcome, t: e.t, dateKey: b.dateKey, batch: l.batch.no, refundedMinor: 0,
   };
   if (b.outcome !== 'approved') { if (b.outcome !== 'declined') l.txns[b.ref] = rec; return; }
   l.txns[b.ref] = rec;
@@ -111,7 +113,10 @@ function applyResult(l: Ledger, e: EntryView): void {
   }
   if (type !== 'balance' && type !== 'refund') {
     l.recent.push(e.t);
-    if (l.recent.length > MAX_RECENT) l.recent.splice(0, l.recent.length - MAX_RECENT);
+    // Velocity windows are at most a day (policy validation): older approvals can go.
+    let drop = Math.max(0, l.recent.length - MAX_RECENT);
+    while (drop < l.recent.length && l.recent[drop]! < e.t - 86_400_000) drop++;
+    if (drop) l.recent.splice(0, drop);
   }
   const o = b.original ? l.txns[b.original] : undefined;
   if (o) {
@@ -120,7 +125,7 @@ function applyResult(l: Ledger, e: EntryView): void {
       // An approved void gives its original back (SPEC §5 Limits), within the same day / month.
       if (COUNTED.indexOf(o.type) >= 0) {
         if (o.dateKey === l.day.key) { l.day[o.channel].amount -= o.amountMinor; l.day[o.channel].count -= 1; }
-        if (o.monthKey === l.month.key) l.month[o.channel] -= o.amountMinor;
+        if (o.dateKey.slice(0, 7) === l.month.key) l.month[o.channel] -= o.amountMinor;
       }
     } else if (type === 'preauth-void') o.voided = true;
     else if (type === 'preauth-complete') o.completed = true;
@@ -149,9 +154,10 @@ function applySettle(l: Ledger, e: EntryView): void {
   }
 }
 
+/** Drops the oldest originals once the index runs 10% over its cap (amortised: not every sale). */
 function prune(l: Ledger): void {
   const refs = Object.keys(l.txns);
-  if (refs.length <= MAX_TXNS) return;
+  if (refs.length <= MAX_TXNS * 1.1) return;
   refs.sort((a, b) => l.txns[a]!.t - l.txns[b]!.t);
   for (const r of refs.slice(0, refs.length - MAX_TXNS)) delete l.txns[r];
 }

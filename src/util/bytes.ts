@@ -52,6 +52,26 @@ export function utf8(s: string): Uint8Array {
   return new Uint8Array(out);
 }
 
+/** UTF-8 decode (RFC 3629); malformed sequences become U+FFFD. */
+export function fromUtf8(b: Uint8Array): string {
+  let s = '';
+  const chunk: number[] = [];
+  const flush = () => { s += String.fromCharCode.apply(null, chunk); chunk.length = 0; };
+  for (let i = 0; i < b.length;) {
+    const c = b[i]!;
+    let cp = 0xfffd, n = 1;
+    if (c < 0x80) cp = c;
+    else if (c >= 0xc2 && c < 0xe0 && i + 1 < b.length) { cp = ((c & 31) << 6) | (b[i + 1]! & 63); n = 2; }
+    else if (c >= 0xe0 && c < 0xf0 && i + 2 < b.length) { cp = ((c & 15) << 12) | ((b[i + 1]! & 63) << 6) | (b[i + 2]! & 63); n = 3; }
+    else if (c >= 0xf0 && c < 0xf5 && i + 3 < b.length) { cp = ((c & 7) << 18) | ((b[i + 1]! & 63) << 12) | ((b[i + 2]! & 63) << 6) | (b[i + 3]! & 63); n = 4; }
+    i += n;
+    if (cp > 0xffff) { cp -= 0x10000; chunk.push(0xd800 + (cp >> 10), 0xdc00 + (cp & 1023)); } else chunk.push(cp);
+    if (chunk.length > 4096) flush();
+  }
+  flush();
+  return s;
+}
+
 // CRC-32 (IEEE 802.3, reflected, poly 0xEDB88320): frames a journal record so a torn tail is seen.
 let CRC_TABLE: Int32Array | null = null;
 export function crc32(b: Uint8Array, from = 0, to = b.length): number {

@@ -1,0 +1,8 @@
+// The shipped artifact: dist/device/agent.js, built by `make device` before the tests run.
+import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+
+export function bundle(): string {
+  if (!existsSync('dist/device/agent.js')) execFileSync('node', ['device/build.mjs'], { stdio: 'inherit' });
+  return readFileSync('dist/device/agent.js', 'utf8');
+}
