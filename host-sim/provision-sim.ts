@@ -25,11 +25,12 @@ export function simKeys(dataDir: string): SimKeys {
 }
 
 /** Writes trust anchors (if absent) and returns the signed policy bytes for the scenario. */
-export function provision(dataDir: string, keys: SimKeys, policy: Record<string, unknown> | Uint8Array): Uint8Array {
+export function provision(dataDir: string, keys: SimKeys, policy: Record<string, unknown> | Uint8Array | null): Uint8Array | null {
   mkdirSync(join(dataDir, 'trust'), { recursive: true });
   const op = join(dataDir, 'trust/operator.pub'), be = join(dataDir, 'trust/backend.pub');
   if (!existsSync(op)) writeFileSync(op, toHex(keys.operator.pub) + '\n');
   if (!existsSync(be)) writeFileSync(be, toHex(keys.backend.pub) + '\n');
+  if (policy === null) return null;
   const bytes = policy instanceof Uint8Array ? policy : signPolicy(policy, keys.operator);
   if (!existsSync(join(dataDir, 'policy.cose'))) writeFileSync(join(dataDir, 'policy.cose'), bytes);
   return bytes;

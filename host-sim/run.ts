@@ -35,7 +35,8 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
   const lines: Line[] = [];
   const emit = (l: Line) => { lines.push(l); opts.onLine?.(l); };
   const keys: SimKeys = simKeys(opts.dataDir);
-  const policyBytes = opts.policyBytes ?? signPolicy(sc.policy as Record<string, unknown>, keys.operator);
+  // `"policy": null` is a terminal flashed without a policy (POLICY_MISSING until one arrives).
+  const policyBytes = sc.policy === null ? null : opts.policyBytes ?? signPolicy(sc.policy as Record<string, unknown>, keys.operator);
   provision(opts.dataDir, keys, policyBytes);
   let vm = null as DeviceVM | null;
   const hal = new NodeHal({
@@ -103,7 +104,12 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
              policyProblem: r.value.policyProblem, pub: r.value.pub });
       bootReason = 'power-on';
       if (net) { await net.settle(); vm.event({ t: 'net.state', up: hal.net.connected() }); await pumpNet(); }
-      if (r.value.settle) settle(null, true);
+      if (r.value.settle) settle(settling, true);
+      else if (settling) {
+        // The terminal closed the batch before the power went; the host had closed it too.
+        acq.closeBatch(); settling = null;
+        emit({ event: 'settlement', ok: true, resumed: true, closedBeforeCut: true, batch: r.value.batch.no - 1, nextBatch: r.value.batch.no, balanced: true, reasons: [] });
+      }
     } catch (e) {
       if (!(e instanceof DeviceCrash)) throw e;
       emit({ event: 'crash', kind: e.kind, message: e.message, during: 'boot' });
@@ -124,11 +130,12 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
   };
 
   let armedCut: { atWrite: number; midWrite: boolean } | null = null;
+  /** A cut armed by a `power: {cutAtWrite}` event counts the writes of the next txn or settle. */
+  const armCut = () => { if (armedCut) { hal.faults.cutAtWrite = armedCut.atWrite; hal.faults.midWrite = armedCut.midWrite; armedCut = null; } };
   const txn = (e: Extract<SimEvent, { kind: 'txn' }>) => {
     sendReversals();
     if (!vm) return;
-    // A cut armed by a `power: {cutAtWrite}` event counts the writes of this transaction.
-    if (armedCut) { hal.faults.cutAtWrite = armedCut.atWrite; hal.faults.midWrite = armedCut.midWrite; armedCut = null; }
+    armCut();
     const ref = String(e.txn.ref ?? '');
     const d = call<any>('preflight', e.txn, ref);
     if (!d) return;
@@ -146,12 +153,15 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
     }
   };
 
+  let settling: Record<string, { count: number; amount: number }> | null = null;
   const settle = (hostTotals: Record<string, { count: number; amount: number }> | null, resumed = false) => {
     if (!linkUp) { emit({ event: 'settlement', ok: false, why: 'network down: settlement needs the acquirer' }); return; }
     sendReversals();
+    if (!resumed) armCut();
+    const host = hostTotals ?? settling ?? acq.totals();
+    settling = host;
     const b = call<any>('settleBegin');
     if (!b || !b.ok) { if (b) emit({ event: 'settlement', ok: false, why: b.error }); return; }
-    const host = hostTotals ?? acq.totals();
     const c = call<any>('settleCompare', { host });
     if (!c || !c.ok) { if (c) emit({ event: 'settlement', ok: false, why: c.error }); return; }
     if (!c.value.balanced) {
@@ -162,6 +172,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
     const cl = call<any>('settleClose');
     if (!cl || !cl.ok) { if (cl) emit({ event: 'settlement', ok: false, why: cl.error }); return; }
     acq.closeBatch();
+    settling = null;
     emit({ event: 'settlement', ok: true, resumed, batch: b.value.batch, local: b.value.local, host, balanced: c.value.balanced,
            reasons: c.value.reasons.map((x: any) => x.name), nextBatch: cl.value.nextBatch });
     if (!c.value.balanced) emit({ event: 'alert', kind: 'SETTLEMENT_UNBALANCED', detail: c.value.reasons[0]?.params });
@@ -175,7 +186,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
       const body: Record<string, unknown> = { dev: cmd.dev ?? sc.device.id, n: n ?? ++cmdN, kind,
         exp: hal.clock.wallMs() + (expired ? -60_000 : 3600_000), ...args };
       if (typeof n === 'number') cmdN = Math.max(cmdN, n);
-      if (kind === 'policy') body.policy = signPolicy(policy ?? sc.policy, keys.operator);
+      if (kind === 'policy') body.policy = signPolicy(policy ?? (sc.policy as Record<string, unknown>), keys.operator);
       if (kind === 'hours-extend' && body.untilMs === undefined) body.untilMs = hal.clock.wallMs() + (cmd.minutes ?? 60) * 60_000;
       delete body.minutes;
       bytes = sign1(encode(body), forge ? newKeyPair().secretKey : keys.operator.secretKey);

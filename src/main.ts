@@ -8,6 +8,7 @@ import { fromHex, toHex } from './util/bytes';
 import { fail, ok, type Result } from './util/result';
 import { exportJournal } from './journal/journal';
 import { applyCommand } from './telemetry/commands';
+import { cryptoLoop, selftest } from './selftest';
 
 declare const __PREFLIGHT_VERSION__: string;
 const VERSION = typeof __PREFLIGHT_VERSION__ === 'string' ? __PREFLIGHT_VERSION__ : 'dev';
@@ -39,6 +40,8 @@ const METHODS: Record<string, Handler> = {
   command: (a, x) => ok(applyCommand(a, hexArg(x?.cose, 'cose'))),
   ack: (a, x) => ok(a.telemetry.onAck(hexArg(x?.cose, 'cose'))),
   telemetryStats: (a) => ok({ ...a.telemetry.published, sentThrough: a.telemetry.sentThrough }),
+  selftest: () => ok(selftest()),
+  cryptoLoop: (_a, x) => ok(cryptoLoop(x?.op === 'verify' ? 'verify' : 'sign', x?.impl === 'tweetnacl' ? 'tweetnacl' : 'ours', Math.min(1000, Math.max(1, x?.n | 0)))),
   exportJournal: (a) => { const e = exportJournal(a.hal); return ok({ hex: toHex(e.bytes), records: e.records, warning: e.warning }); },
 };
 

@@ -1,0 +1,118 @@
+// `preflight image build|flash|verify` (SPEC §2): builds signed flash images, writes them into a
+// simulated terminal's --data folder through the A/B update path, and checks them. Exit codes:
+// 0 ok, 1 an image was refused, 2 bad usage (UsageError).
+
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { HAL_ABI } from '../src/hal/types';
+import { readSecretKey } from '../device/provision/keys';
+import { imageFiles, readFileBytes, readPub, releaseKeyPath, writeImage } from '../device/provision/image';
+import { hashHex, parseKeyLines, versionNumber, verifyImage } from '../device/provision/manifest';
+import { readImageDir, verifyUpdate, NodeFlash } from '../device/provision/flash';
+import { installImage } from './loader';
+import { UsageError } from './errors';
+
+export const IMAGE_HELP = `  preflight image build --policy P.cose --trust OPERATOR.pub --backend BACKEND.pub --out DIR [--key RELEASE.key] [--version N] [--min-firmware V] [--next-release NEXT.pub] [--bundle agent.js]
+  preflight image flash --image DIR --data DIR
+  preflight image verify --image DIR [--release RELEASE.pub | --data DIR]
+`;
+
+type Opts = Record<string, { type: 'string' | 'boolean' }>;
+function args(argv: string[], options: Opts): Record<string, string | boolean | undefined> {
+  try {
+    const r = parseArgs({ args: argv, options, allowPositionals: false, strict: true });
+    return r.values as Record<string, string | boolean | undefined>;
+  } catch (e) { throw new UsageError((e as Error).message); }
+}
+const need = (v: string | boolean | undefined, flag: string): string => {
+  if (typeof v !== 'string' || !v) throw new UsageError(`${flag} is required`);
+  return v;
+};
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** The same places host-sim/cli.ts looks: beside the built CLI, the source tree, the working folder. */
+function findFile(rel: string[]): string | null {
+  for (const p of rel) if (existsSync(p)) return p;
+  return null;
+}
+const defaultBundle = () => findFile([join(here, '../device/agent.js'), join(here, '../dist/device/agent.js'), resolve('dist/device/agent.js')]);
+function packageVersion(): string | null {
+  const p = findFile([join(here, '../package.json'), join(here, '../../package.json'), resolve('package.json')]);
+  try { return p ? String(JSON.parse(readFileSync(p, 'utf8')).version) : null; } catch { return null; }
+}
+
+function build(argv: string[], out: (s: string) => void): number {
+  const a = args(argv, { policy: { type: 'string' }, trust: { type: 'string' }, backend: { type: 'string' }, out: { type: 'string' },
+    key: { type: 'string' }, version: { type: 'string' }, 'min-firmware': { type: 'string' }, 'next-release': { type: 'string' }, bundle: { type: 'string' } });
+  const dir = need(a.out, '--out');
+  const policy = readFileBytes(need(a.policy, '--policy'), '--policy');
+  const operatorPub = readPub(need(a.trust, '--trust'), '--trust');
+  const backendPub = readPub(need(a.backend, '--backend'), '--backend');
+  const keyPath = releaseKeyPath(dir, a.key as string | undefined);
+  const release = (() => { try { return readSecretKey(keyPath); } catch (e) { throw new UsageError(`--key: ${(e as Error).message}`); } })();
+  const bundlePath = (a.bundle as string | undefined) ?? defaultBundle();
+  if (!bundlePath) throw new UsageError('dist/device/agent.js is missing: run `make device` first (or pass --bundle FILE)');
+  const bundle = readFileBytes(bundlePath, '--bundle');
+  const semver = packageVersion();
+  let version: number | null;
+  if (a.version !== undefined) {
+    version = /^\d{1,10}$/.test(a.version as string) && +a.version! < 2 ** 31 ? +a.version! : null;
+    if (version === null) throw new UsageError(`--version must be a whole number below 2^31, got "${a.version}"`);
+  } else {
+    version = semver ? versionNumber(semver) : null;
+    if (version === null) throw new UsageError(`package.json version "${semver ?? '(not found)'}" is not MAJOR.MINOR.PATCH: pass --version N`);
+  }
+  const minFirmware = (a['min-firmware'] as string | undefined) ?? '';
+  if (minFirmware.length > 64) throw new UsageError('--min-firmware must be at most 64 characters');
+  const buildId = `${semver ?? 'dev'}+${hashHex(bundle).slice(0, 12)}`;
+  const nextRelease = a['next-release'] ? [readPub(a['next-release'] as string, '--next-release')] : [];
+  const { files, manifest } = imageFiles({ bundle, policy, operatorPub, backendPub, release, nextRelease, version, build: buildId, abi: HAL_ABI, minFirmware });
+  writeImage(dir, files);
+  out(`image ${dir}: version ${manifest.version}, build ${manifest.build}, HAL ABI ${manifest.abi}, bundle ${manifest.bundleBytes} bytes, signed by ${keyPath}`);
+  return 0;
+}
+
+function flash(argv: string[], out: (s: string) => void): number {
+  const a = args(argv, { image: { type: 'string' }, data: { type: 'string' } });
+  const image = need(a.image, '--image'), data = need(a.data, '--data');
+  if (!existsSync(image)) throw new UsageError(`--image ${image}: no such folder`);
+  const r = installImage(data, image);
+  if (!r.ok) { out(`REFUSED: ${r.reason}`); out('the terminal keeps its installed image'); return 1; }
+  for (const l of r.loaded.log) out(`  ${l}`);
+  out(`${r.action === 'unchanged' ? 'already installed' : r.action}: version ${r.loaded.manifest.version} (${r.loaded.manifest.build}) in slot ${r.loaded.slot} of ${data}`);
+  return 0;
+}
+
+function verify(argv: string[], out: (s: string) => void): number {
+  const a = args(argv, { image: { type: 'string' }, release: { type: 'string' }, data: { type: 'string' } });
+  const image = need(a.image, '--image');
+  if (!existsSync(image)) throw new UsageError(`--image ${image}: no such folder`);
+  if (a.release && a.data) throw new UsageError('give --release or --data, not both');
+  const files = readImageDir(image);
+  let anchors: Uint8Array[] | null = null;
+  if (a.release) {
+    const k = parseKeyLines(readFileBytes(a.release as string, '--release'), '--release');
+    if (!k.ok) throw new UsageError(k.error);
+    anchors = k.value;
+  }
+  if (a.data && !existsSync(a.data as string)) throw new UsageError(`--data ${a.data}: no such folder`);
+  const v = a.data ? verifyUpdate(new NodeFlash(a.data as string), files)
+    : verifyImage(files, { anchors, installedVersion: null, halAbi: HAL_ABI });
+  if (!v.ok) { out(`INVALID: ${v.error}`); return 1; }
+  const against = a.data ? `as an update for ${a.data}` : anchors ? `against ${a.release}` : 'against its own release key';
+  out(`valid ${against}: version ${v.value.version}, build ${v.value.build}, HAL ABI ${v.value.abi}, bundle SHA-512 ${v.value.bundleSha512.slice(0, 16)}…`);
+  return 0;
+}
+
+/** Entry for host-sim/cli.ts: `argv` is what follows `image` (a leading "image" is also accepted). */
+export async function imageCommand(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s + '\n')): Promise<number> {
+  const [sub, ...rest] = argv[0] === 'image' ? argv.slice(1) : argv;
+  switch (sub) {
+    case 'build': return build(rest, out);
+    case 'flash': return flash(rest, out);
+    case 'verify': return verify(rest, out);
+    default: throw new UsageError(`unknown command "image${sub ? ' ' + sub : ''}"; use image build, image flash or image verify`);
+  }
+}

@@ -1,0 +1,115 @@
+// The simulated terminal's boot loader (SPEC §2 `--image`): commits a staged update, verifies the
+// active A/B slot (signature, hashes, HAL ABI) before any of its code runs, falls back to the other
+// slot if it is damaged, and puts the running image's trust anchors and policy where the agent reads them.
+
+import { decode } from '../src/codec/cbor';
+import { openSign1, parseSign1 } from '../src/crypto/cose';
+import { HAL_ABI } from '../src/hal/types';
+import { equalBytes } from '../src/util/bytes';
+import { COVERED, parseKeyLines, verifyImage, BUNDLE, MANIFEST, type ImageFiles, type Manifest } from '../device/provision/manifest';
+import {
+  activeSlot, commitStaged, generation, installed, NodeFlash, other, readImageDir, readImageFiles, replaceFile, slotDir, stageUpdate, text, ACTIVE, SLOTS,
+  type Flash, type Slot, type UpdateOptions,
+} from '../device/provision/flash';
+
+export interface Loaded {
+  ok: true; bundle: string; manifest: Manifest; slot: Slot;
+  /** An update committed at this boot, and an update refused at this boot (the journal should say why). */
+  committed: Manifest | null; refused: string | null; log: string[];
+}
+export interface NotLoaded { ok: false; reason: string; log: string[] }
+export type LoadResult = Loaded | NotLoaded;
+
+const policyVersion = (b: Uint8Array | null): number => {
+  const s = b ? parseSign1(b, 'policy') : null;
+  const d = s && s.ok ? decode(s.value.payload, 'policy') : null;
+  const v = d && d.ok ? (d.value as { version?: unknown }).version : null;
+  return typeof v === 'number' ? v : -1;
+};
+
+/**
+ * Trust anchors follow the running image (they are covered by its manifest). Its policy is installed
+ * only where it improves on the held one: none held, the held one not signed by the image's operator
+ * key, or a lower version (the agent refuses a policy older than the one it held, SPEC §4).
+ * Idempotent: a power cut half way is finished at the next boot.
+ */
+function materialise(f: Flash, files: ImageFiles, log: string[]): void {
+  for (const n of COVERED) {
+    if (n === 'policy.cose') continue;
+    const want = files.get(n)!;
+    const have = f.read(n);
+    if (!have || !equalBytes(have, want)) { replaceFile(f, n, want); log.push(`installed ${n}`); }
+  }
+  const img = files.get('policy.cose')!;
+  const held = f.read('policy.cose');
+  const ops = parseKeyLines(files.get('trust/operator.pub')!, 'trust/operator.pub');
+  const heldOk = held && ops.ok && openSign1(held, ops.value, 'policy').ok;
+  if (!held || !heldOk || policyVersion(img) > policyVersion(held)) {
+    if (!held || !equalBytes(held, img)) { replaceFile(f, 'policy.cose', img); log.push(`installed the image's policy (version ${policyVersion(img)})`); }
+  }
+}
+
+interface Pick { slot: Slot; files: ImageFiles; manifest: Manifest }
+
+/**
+ * The slot to run: the active one if it still verifies against the release key it carries, byte for
+ * byte (it was checked against the installed key when it was committed), else the other one, to
+ * which the pointer then moves. `why` collects what was refused.
+ */
+function pick(f: Flash, o: UpdateOptions, log: string[], why: string[]): Pick | null {
+  const act = activeSlot(f);
+  const order: Slot[] = act ? [act, other(act)]
+    : [...SLOTS].sort((x, y) => (generation(f, slotDir(y)) ?? -1) - (generation(f, slotDir(x)) ?? -1));
+  for (const s of order) {
+    if (generation(f, slotDir(s)) === null) { if (s === act) why.push(`slot ${s} is incomplete`); continue; }
+    const files = readImageFiles(f, slotDir(s));
+    const v = verifyImage(files, { anchors: null, installedVersion: null, halAbi: o.halAbi ?? HAL_ABI, firmware: o.firmware });
+    if (!v.ok) { why.push(`slot ${s} refused: ${v.error}`); log.push(`slot ${s} refused: ${v.error}`); continue; }
+    if (s !== act) { replaceFile(f, ACTIVE, text(`${s}\n`)); log.push(`fell back to slot ${s} (version ${v.value.version})`); }
+    return { slot: s, files, manifest: v.value };
+  }
+  return null;
+}
+
+/**
+ * Boot: what a terminal's loader does before it hands agent.js to QuickJS. The running slot is
+ * settled first, so a staged update always goes into the other one; then the update is committed
+ * and the slot to run chosen again. Never throws for a bad image: the answer says which slot runs,
+ * or why none can.
+ */
+export function loadInstalledImage(dataDir: string, o: UpdateOptions = {}): LoadResult {
+  const f = o.flash ?? new NodeFlash(dataDir);
+  const log: string[] = [];
+  pick(f, o, log, []);
+  const c = commitStaged(f, o);
+  log.push(...c.log);
+  const why: string[] = [];
+  const p = pick(f, o, log, why);
+  if (!p) return { ok: false, reason: why.length ? why.join('; ') : 'no image installed (flash one with `preflight image flash --image DIR --data DIR`)', log };
+  materialise(f, p.files, log);
+  return { ok: true, bundle: Buffer.from(p.files.get(BUNDLE)!).toString('utf8'), manifest: p.manifest, slot: p.slot, committed: c.committed, refused: c.refused, log };
+}
+
+export type InstallResult = { ok: true; action: 'flashed' | 'updated' | 'unchanged'; loaded: Loaded } | { ok: false; reason: string; check?: string };
+
+/**
+ * `image flash` and `sim run --image`: writes an image as a vendor flasher would (staging, then the
+ * boot-time switch) unless it is the one already running. A refused image leaves the terminal as it was.
+ */
+export function installImage(dataDir: string, imageDir: string, o: UpdateOptions = {}): InstallResult {
+  const f = o.flash ?? new NodeFlash(dataDir);
+  const files = readImageDir(imageDir);
+  if (!files.size) return { ok: false, reason: `${imageDir}: not an image folder (no agent.js, manifest.cose, ...)`, check: 'missing' };
+  const inst = installed(f);
+  const running = inst ? f.read(`${slotDir(inst.slot)}/${MANIFEST}`) : null;
+  if (running && equalBytes(running, files.get(MANIFEST) ?? new Uint8Array(0))) {
+    const l = loadInstalledImage(dataDir, { ...o, flash: f });
+    if (l.ok && l.slot === inst!.slot) return { ok: true, action: 'unchanged', loaded: l };
+  }
+  const s = stageUpdate(dataDir, files, { ...o, flash: f });
+  if (!s.ok) return { ok: false, reason: s.error, check: s.detail?.check as string | undefined };
+  const l = loadInstalledImage(dataDir, { ...o, flash: f });
+  if (!l.ok) return { ok: false, reason: l.reason };
+  if (l.refused) return { ok: false, reason: l.refused };
+  return { ok: true, action: inst ? 'updated' : 'flashed', loaded: l };
+}

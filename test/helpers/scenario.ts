@@ -1,0 +1,26 @@
+// Runs scenarios through the built bundle in QuickJS (the real artifact), offline, in a temp flash.
+import { runScenario, type Line } from '../../host-sim/run';
+import { parseScenario } from '../../host-sim/scenario';
+import { bundle } from './bundle';
+import { demoPolicyJson } from './policy';
+import { tmp } from './device';
+
+export const SITE = { lat: 31.2304, lon: 121.4737, accuracyM: 15 };
+export const card = (ref: string, amountMinor = 1000, extra: Record<string, unknown> = {}) =>
+  ({ txn: { ref, type: 'sale', channel: 'card', amountMinor, entryMode: '051', conditionCode: '00', ...extra } });
+
+export interface Opts { policy?: Record<string, any> | null | string; edit?: (p: any) => void; start?: string; dataDir?: string; policyBytes?: Uint8Array; device?: Record<string, unknown> }
+
+export async function run(events: Record<string, unknown>[], o: Opts = {}) {
+  let policy: any = o.policy === undefined ? demoPolicyJson() : o.policy;
+  if (policy && typeof policy === 'object') { policy.merchant.qualifications = []; o.edit?.(policy); }
+  const sc = parseScenario({
+    name: 'test', device: { id: 'T-SC', ...(o.device ?? {}) }, policy,
+    start: { time: o.start ?? '2026-03-02T10:00:00+08:00', fix: SITE },
+    events: events.map((e, i) => ({ at: `+${i * 30}s`, ...e })),
+  });
+  const dataDir = o.dataDir ?? tmp('pf-sc-');
+  const r = await runScenario(sc, { dataDir, bundle: bundle(), network: null, policyBytes: o.policyBytes });
+  const byRef = (ref: string, ev = 'decision') => r.lines.find((l) => l.event === ev && l.ref === ref) as Line & { reasons: string[]; verdict?: string; outcome?: string };
+  return { ...r, dataDir, byRef };
+}
