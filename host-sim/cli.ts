@@ -19,6 +19,9 @@ import { colours, progressBar, summaryText, timelineLine } from './report';
 import { doctor } from './doctor';
 import { NodeHal } from './hal-node';
 import { readOnly } from './readonly-hal';
+import { imageCommand, IMAGE_HELP } from './image-cli';
+import { enrolCommand, ENROL_HELP } from '../device/provision/enrol';
+import { installImage } from './loader';
 
 const HELP = `preflight: service-point preflight for payment terminals
 
@@ -26,11 +29,13 @@ usage:
   preflight keys new --out DIR --name NAME
   preflight policy sign POLICY.json --key K.key --out P.cose
   preflight policy show P.cose [--pub K.pub] [--json]
-  preflight sim run SCENARIO.json [--data DIR] [--broker embedded|none|mqtt://HOST:PORT] [--json] [--lang zh|en]
+  preflight sim run SCENARIO.json [--image DIR] [--data DIR] [--broker embedded|none|mqtt://HOST:PORT] [--json] [--lang zh|en]
   preflight journal export --data DIR --out FILE
   preflight journal verify FILE --pub DEVICE.pub [--json]
   preflight doctor --data DIR [--lang zh|en] [--json]
   preflight reasons [--lang zh|en] [--json]
+${IMAGE_HELP.trimEnd()}
+${ENROL_HELP.trimEnd()}
 
 exit codes: 0 success, 1 a check or verification failed, 2 bad usage or bad input
 `;
@@ -66,6 +71,8 @@ async function main(argv: string[]): Promise<number> {
   const [cmd, sub, ...rest] = argv;
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') { process.stdout.write(HELP); return cmd ? 0 : 2; }
   const out = (s: string) => process.stdout.write(s + '\n');
+  if (cmd === 'image') return imageCommand([sub, ...rest].filter((x) => x !== undefined) as string[], out);
+  if (cmd === 'enrol') return enrolCommand([sub, ...rest].filter((x) => x !== undefined) as string[], out);
   switch (`${cmd} ${cmd === 'reasons' || cmd === 'doctor' ? '' : sub ?? ''}`.trim()) {
     case 'keys new': {
       const a = args(rest, { out: { type: 'string' }, name: { type: 'string' } });
@@ -96,6 +103,8 @@ async function main(argv: string[]): Promise<number> {
       const file = a.positionals[0];
       if (!file) throw new UsageError('sim run needs a SCENARIO.json');
       const sc = parseScenario(readJsonFile(file, 'scenario'));
+      // A policy may also be named as a .json file beside the scenario: inline, signed for the run.
+      if (typeof sc.policy === 'string' && sc.policy.endsWith('.json')) sc.policy = readJsonFile(resolve(dirname(file), sc.policy), 'scenario policy') as Record<string, unknown>;
       const dataDir = str(a.values.data) ?? mkdtempSync(join(tmpdir(), `preflight-${sc.device.id}-`));
       mkdirSync(dataDir, { recursive: true });
       let policyBytes: Uint8Array | undefined;
@@ -105,9 +114,16 @@ async function main(argv: string[]): Promise<number> {
       const L = lang(a.values.lang);
       const c = colours(process.stdout);
       const json = a.values.json === true;
+      // With --image the terminal boots what the loader verified and installed (issue 8), not a loose file.
+      let bundle = '';
+      if (a.values.image) {
+        const inst = installImage(dataDir, str(a.values.image)!);
+        if (!inst.ok) { await network?.close(); throw new CheckFailed(`image refused: ${inst.reason}`); }
+        bundle = inst.loaded.bundle;
+      } else bundle = readFileSync(bundlePath(), 'utf8');
       try {
         const r = await runScenario(sc, {
-          dataDir, bundle: readFileSync(a.values.image ? join(str(a.values.image)!, 'agent.js') : bundlePath(), 'utf8'), network, policyBytes,
+          dataDir, bundle, network, policyBytes,
           onLine: (l) => { if (json) out(JSON.stringify(l)); else if (l.event !== 'summary') { const t = timelineLine(l, c, L); if (t) out(t); } },
           onProgress: json ? undefined : progressBar(process.stderr),
         });
@@ -168,6 +184,9 @@ async function main(argv: string[]): Promise<number> {
       throw new UsageError(`unknown command "${argv.slice(0, 2).join(' ')}"; see preflight --help`);
   }
 }
+
+// `preflight ... | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); throw e; });
 
 main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e) => {
   if (e instanceof UsageError) { process.stderr.write(`preflight: ${e.message}\n`); process.exitCode = 2; return; }

@@ -68,7 +68,8 @@ export class NodeHal implements Hal {
   private scanUsed(d: string): number {
     let n = 0;
     for (const e of readdirSync(d, { withFileTypes: true })) {
-      if (e.name.startsWith('.') || e.name === 'keystore') continue;
+      // The keystore and the image slots (img/) are their own partitions, not the agent's flash budget.
+      if (e.name.startsWith('.') || e.name === 'keystore' || e.name === 'img') continue;
       const p = join(d, e.name);
       n += e.isDirectory() ? this.scanUsed(p) : statSync(p).size;
     }
@@ -76,7 +77,8 @@ export class NodeHal implements Hal {
   }
 
   private path(name: string): string | null {
-    return NAME_RE.test(name) && name.length < 200 && !name.startsWith('keystore') ? join(this.opts.dir, name) : null;
+    // The agent's flash: not the keystore's partition, nor the image slots the loader owns.
+    return NAME_RE.test(name) && name.length < 200 && !/^(keystore|img)(\/|$)/.test(name) ? join(this.opts.dir, name) : null;
   }
 
   /** Counts a write; returns 'cut' when power goes at this one. */
@@ -201,7 +203,7 @@ export class NodeHal implements Hal {
       return existsSync(p) ? new Uint8Array(readFileSync(p)) : null;
     },
     put: (slot: string, data: Uint8Array): Status => {
-      if (this.dead) return ST.IO;
+      if (this.dead || this.faults.signerDown) return ST.IO;
       if (!/^[\w.-]{1,40}$/.test(slot)) return ST.INVALID;
       const p = join(this.opts.dir, 'keystore', slot);
       writeFileSync(p, data, { mode: 0o600 });

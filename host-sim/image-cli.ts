@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { HAL_ABI } from '../src/hal/types';
 import { readSecretKey } from '../device/provision/keys';
-import { imageFiles, readFileBytes, readPub, releaseKeyPath, writeImage } from '../device/provision/image';
+import { checkOutDir, imageFiles, readFileBytes, readPub, releaseKeyPath, writeImage } from '../device/provision/image';
 import { hashHex, parseKeyLines, versionNumber, verifyImage } from '../device/provision/manifest';
 import { readImageDir, verifyUpdate, NodeFlash } from '../device/provision/flash';
 import { installImage } from './loader';
@@ -47,10 +47,12 @@ function build(argv: string[], out: (s: string) => void): number {
   const a = args(argv, { policy: { type: 'string' }, trust: { type: 'string' }, backend: { type: 'string' }, out: { type: 'string' },
     key: { type: 'string' }, version: { type: 'string' }, 'min-firmware': { type: 'string' }, 'next-release': { type: 'string' }, bundle: { type: 'string' } });
   const dir = need(a.out, '--out');
+  checkOutDir(dir);
   const policy = readFileBytes(need(a.policy, '--policy'), '--policy');
   const operatorPub = readPub(need(a.trust, '--trust'), '--trust');
   const backendPub = readPub(need(a.backend, '--backend'), '--backend');
   const keyPath = releaseKeyPath(dir, a.key as string | undefined);
+  if (keyPath.endsWith('.pub')) throw new UsageError(`--key ${keyPath}: give the secret RELEASE.key, not the public .pub`);
   const release = (() => { try { return readSecretKey(keyPath); } catch (e) { throw new UsageError(`--key: ${(e as Error).message}`); } })();
   const bundlePath = (a.bundle as string | undefined) ?? defaultBundle();
   if (!bundlePath) throw new UsageError('dist/device/agent.js is missing: run `make device` first (or pass --bundle FILE)');

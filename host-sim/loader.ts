@@ -80,11 +80,11 @@ function pick(f: Flash, o: UpdateOptions, log: string[], why: string[]): Pick | 
 export function loadInstalledImage(dataDir: string, o: UpdateOptions = {}): LoadResult {
   const f = o.flash ?? new NodeFlash(dataDir);
   const log: string[] = [];
-  pick(f, o, log, []);
+  let why: string[] = [];
+  let p = pick(f, o, log, why);
   const c = commitStaged(f, o);
   log.push(...c.log);
-  const why: string[] = [];
-  const p = pick(f, o, log, why);
+  if (c.committed) { why = []; p = pick(f, o, log, why); }
   if (!p) return { ok: false, reason: why.length ? why.join('; ') : 'no image installed (flash one with `preflight image flash --image DIR --data DIR`)', log };
   materialise(f, p.files, log);
   return { ok: true, bundle: Buffer.from(p.files.get(BUNDLE)!).toString('utf8'), manifest: p.manifest, slot: p.slot, committed: c.committed, refused: c.refused, log };

@@ -45,13 +45,18 @@ export async function connectNetwork(broker: string, dataDir: string): Promise<N
   const be = mqtt.connect(url, { clientId: `preflight-backend-${process.pid}`, protocolVersion: 4, reconnectPeriod: 200, connectTimeout: 5000 });
   await new Promise<void>((res, rej) => { be.once('connect', () => res()); be.once('error', (e) => rej(new UsageError(`broker ${url}: ${e.message}`))); });
   let backendBusy = 0;
+  // Last time anything moved on the wire; settle() waits for a quiet spell after it, since a
+  // broker may PUBACK a publish before it has forwarded it to the backend.
+  let lastActivity = Date.now();
+  const touch = () => { lastActivity = Date.now(); };
   await be.subscribeAsync('preflight/v1/+/+/journal', { qos: 1 });
   be.on('message', (t, payload) => {
     const tp = parseTopic(t);
     if (!tp || tp.kind !== 'journal') return;
+    touch();
     backendBusy++;
     const ack = backend.onJournal(tp.dev, new Uint8Array(payload));
-    if (ack) be.publish(topic(tp.fleet, tp.dev, 'ack'), Buffer.from(ack), { qos: 1 }, () => { backendBusy--; });
+    if (ack) be.publish(topic(tp.fleet, tp.dev, 'ack'), Buffer.from(ack), { qos: 1 }, () => { backendBusy--; touch(); });
     else backendBusy--;
   });
   const ports = new Set<SimPort>();
@@ -68,7 +73,7 @@ export async function connectNetwork(broker: string, dataDir: string): Promise<N
           clientId: `preflight-${device.fleet}-${device.id}`, protocolVersion: 4, clean: false, reconnectPeriod: 200,
           will: will ? { topic: will.topic, payload: will.payload, qos: 1, retain: true } : undefined,
         });
-        client.on('message', (t, p) => inbox.push({ topic: t, payload: new Uint8Array(p) }));
+        client.on('message', (t, p) => { touch(); inbox.push({ topic: t, payload: new Uint8Array(p) }); });
         client.on('connect', () => { for (const s of subs) client!.subscribe(s, { qos: 1 }); });
         return client;
       };
@@ -78,6 +83,7 @@ export async function connectNetwork(broker: string, dataDir: string): Promise<N
         publish(t, payload, qos, retain) {
           if (!linkUp() || !ensure().connected) return ST.OFFLINE;
           ensure().publish(t, Buffer.from(payload), { qos, retain });
+          touch();
           return ST.OK;
         },
         subscribe(f) { subs.push(f); if (client?.connected) client.subscribe(f, { qos: 1 }); return ST.OK; },
@@ -90,11 +96,12 @@ export async function connectNetwork(broker: string, dataDir: string): Promise<N
     },
     async settle() {
       // Let publishes, backend verification and acks land: wait until nothing is in flight.
-      for (let i = 0; i < 200; i++) {
-        await new Promise((r) => setTimeout(r, i < 3 ? 2 : 10));
+      const QUIET_MS = 25;
+      for (let i = 0; i < 400; i++) {
+        await new Promise((r) => setTimeout(r, 5));
         let busy = backendBusy;
         for (const p of ports) { const c = (p as any).client as MqttClient; busy += (c as any).outgoing ? Object.keys((c as any).outgoing).length : 0; }
-        if (busy === 0 && i >= 2) return;
+        if (busy === 0 && Date.now() - lastActivity >= QUIET_MS) return;
       }
     },
     async close() {

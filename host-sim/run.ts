@@ -104,7 +104,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
              policyProblem: r.value.policyProblem, pub: r.value.pub });
       bootReason = 'power-on';
       if (net) { await net.settle(); vm.event({ t: 'net.state', up: hal.net.connected() }); await pumpNet(); }
-      if (r.value.settle) settle(settling, true);
+      if (r.value.settle || (settling && r.value.batch.no === settlingBatch)) settle(settling, true);
       else if (settling) {
         // The terminal closed the batch before the power went; the host had closed it too.
         acq.closeBatch(); settling = null;
@@ -154,11 +154,13 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
   };
 
   let settling: Record<string, { count: number; amount: number }> | null = null;
+  let settlingBatch = 0;
   const settle = (hostTotals: Record<string, { count: number; amount: number }> | null, resumed = false) => {
     if (!linkUp) { emit({ event: 'settlement', ok: false, why: 'network down: settlement needs the acquirer' }); return; }
     sendReversals();
     if (!resumed) armCut();
     const host = hostTotals ?? settling ?? acq.totals();
+    if (!settling) { const st = call<any>('status'); settlingBatch = st && st.ok ? st.value.batch.no : 0; }
     settling = host;
     const b = call<any>('settleBegin');
     if (!b || !b.ok) { if (b) emit({ event: 'settlement', ok: false, why: b.error }); return; }
@@ -241,7 +243,14 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
   if (!vm) await boot();
 
   call('shutdown');
-  if (net && vm) { call('idle'); await pumpNet(); }
+  // Let the last seal's batch reach the backend and its ack come back, as a terminal waits a
+  // moment at shutdown (bounded: a dead link must not hang the run).
+  for (let i = 0; net && vm && linkUp && i < 20; i++) {
+    call('idle'); await pumpNet();
+    const s = call<any>('status');
+    if (!s || !s.ok || s.value.ackSeq >= s.value.sealedSeq) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
   const st = call<any>('status');
   const tel = call<any>('telemetryStats');
   if (vm) { heapPeak = Math.max(heapPeak, (vm as DeviceVM).heapPeakBytes); (vm as DeviceVM).dispose(); vm = null; }

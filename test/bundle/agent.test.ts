@@ -6,7 +6,7 @@ import { DeviceVM } from '../../host-sim/vm';
 import { NodeHal } from '../../host-sim/hal-node';
 import { flash, tmp, cleanup } from '../helpers/device';
 import { newKeyPair } from '../../device/provision/keys';
-import { bundle } from '../helpers/bundle';
+import { bundle, val } from '../helpers/bundle';
 import { sh } from '../helpers/policy';
 
 const sale = (ref: string, amountMinor = 1000) => ({ ref, type: 'sale', channel: 'card', amountMinor, entryMode: '051', conditionCode: '00' });
@@ -38,15 +38,15 @@ describe('the bundle', () => {
     expect(boot).toMatchObject({ ok: true, value: { policyVersion: 1, policyProblem: null, seq: 1 } });
     for (let i = 0; i < 300; i++) {
       hal.advance(1000);
-      const d = vm.call('preflight', sale(`S${i}`));
-      expect(d.ok && d.value.verdict, JSON.stringify(d)).toBe('allow');
-      const r = vm.call('answer', { ref: `S${i}`, answer: { mti: '0210', f3: '000000', f4: d.value.request.f4, f11: d.value.request.f11, f25: '00', f39: '00', f41: '20260001', f42: '102581054116056', f49: '156' } });
-      expect(r.ok && r.value.outcome).toBe('approved');
+      const d = val(vm.call('preflight', sale(`S${i}`)));
+      expect(d.verdict, JSON.stringify(d)).toBe('allow');
+      const r = val(vm.call('answer', { ref: `S${i}`, answer: { mti: '0210', f3: '000000', f4: d.request.f4, f11: d.request.f11, f25: '00', f39: '00', f41: '20260001', f42: '102581054116056', f49: '156' } }));
+      expect(r.outcome).toBe('approved');
       if (i % 16 === 15) expect(vm.call('idle').ok).toBe(true);
     }
-    const s = vm.call('status');
-    expect(s.value).toMatchObject({ seq: 601, batch: { count: 300 } });
-    expect(s.value.sealedSeq).toBeGreaterThan(560);
+    const s = val(vm.call('status'));
+    expect(s).toMatchObject({ seq: 601, batch: { count: 300 } });
+    expect(s.sealedSeq).toBeGreaterThan(560);
     expect(vm.heapPeakBytes).toBeLessThan(1 << 20);
     vm.dispose(); cleanup(dir);
   }, 120_000);
@@ -56,9 +56,9 @@ describe('the bundle', () => {
     const vm = await DeviceVM.load({ bundle: bundle(), hal, heapLimitBytes: 1 << 20 });
     vm.start({ dev: 'T-Q', fleet: 'test' }, 'power-on');
     hal.storage.append = () => { throw new Error('flash controller on fire'); };
-    const d = vm.call('preflight', sale('X1'));
-    expect(d).toMatchObject({ ok: true, value: { verdict: 'deny', request: null } });
-    expect(d.value.reasons.map((r: any) => r.name)).toContain('STORAGE_LOW');
+    const d = val(vm.call('preflight', sale('X1')));
+    expect(d).toMatchObject({ verdict: 'deny', request: null });
+    expect(d.reasons.map((r: any) => r.name)).toContain('STORAGE_LOW');
     vm.dispose(); cleanup(dir);
   });
 

@@ -1,0 +1,119 @@
+// `preflight enrol` (SPEC §7 device registry): after first boot a terminal's device.pub goes into the
+// registry the fleet consumer verifies seals with, REGISTRY/DEV.pub, optionally gated by a one-time
+// token (`preflight enrol token`). Tokens are kept only as SHA-512 hashes and are consumed on use.
+
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Hal } from '../../src/hal/types';
+import { readRecords } from '../../src/journal/journal';
+import { parseEntry } from '../../src/journal/entry';
+import { KIND_ENTRY } from '../../src/journal/frame';
+import { equalBytes } from '../../src/util/bytes';
+import { CheckFailed, UsageError } from '../../host-sim/errors';
+
+export const ENROL_HELP = `  preflight enrol --data DIR --registry DIR [--dev ID] [--token T]
+  preflight enrol token --registry DIR --dev ID
+`;
+
+/** Device ids become file names in the registry: the journal's 1..64 chars, file-name safe. */
+const DEV_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+function checkDev(dev: string): string {
+  if (!DEV_RE.test(dev)) throw new UsageError(`--dev must be 1 to 64 letters, digits, '.', '_' or '-' (not starting with '.', '_' or '-'), got "${dev}"`);
+  return dev;
+}
+
+/** The `dev` of the first journal entry in a data folder, read without writing anything. */
+export function journalDev(dataDir: string): string | null {
+  const read = (name: string) => { try { return new Uint8Array(readFileSync(join(dataDir, name))); } catch { return null; } };
+  const hal = {
+    storage: {
+      list: (prefix: string) => {
+        if (prefix !== 'j/' || !existsSync(join(dataDir, 'j'))) return [];
+        return readdirSync(join(dataDir, 'j')).map((n) => 'j/' + n).sort();
+      },
+      size: (name: string) => { try { return statSync(join(dataDir, name)).size; } catch { return -1; } },
+      read: (name: string, off: number, len: number) => read(name)?.subarray(off, off + len) ?? null,
+    },
+  } as unknown as Hal;
+  let dev: string | null = null;
+  readRecords(hal, (r) => {
+    if (dev !== null || r.kind !== KIND_ENTRY) return;
+    const e = parseEntry(r.payload);
+    if (e.ok) dev = e.value.dev;
+  });
+  return dev;
+}
+
+const tokenHash = (t: string) => `sha512:${createHash('sha512').update(t, 'utf8').digest('hex')}\n`;
+const sameText = (a: string, b: string) => equalBytes(new Uint8Array(Buffer.from(a)), new Uint8Array(Buffer.from(b)));
+const readText = (p: string) => { try { return readFileSync(p, 'utf8'); } catch { return null; } };
+
+/** Writes REGISTRY/DEV.token (the hash, mode 0600) and returns the token to hand to the installer. */
+export function issueToken(registry: string, dev: string): string {
+  checkDev(dev);
+  mkdirSync(registry, { recursive: true });
+  const token = randomBytes(16).toString('hex');
+  writeFileSync(join(registry, `${dev}.token`), tokenHash(token), { mode: 0o600 });
+  return token;
+}
+
+export interface Enrolled { dev: string; pub: string; path: string; replaced: boolean }
+
+/**
+ * Enrols the terminal in `dataDir`. A token, when one was issued for the device, is required, must
+ * match, and is consumed first (renamed to DEV.token.used) so it can never enrol twice. Without a
+ * token an existing, different registry key is never replaced.
+ */
+export function enrol(o: { dataDir: string; registry: string; dev?: string; token?: string }): Enrolled {
+  if (!existsSync(o.dataDir) || !statSync(o.dataDir).isDirectory()) throw new UsageError(`--data ${o.dataDir}: no such folder`);
+  const pubText = readText(join(o.dataDir, 'device.pub'));
+  if (pubText === null) throw new UsageError(`--data ${o.dataDir}: no device.pub yet; boot the terminal once (it writes device.pub at first boot)`);
+  if (!/^[0-9a-f]{64}\n?$/.test(pubText)) throw new UsageError(`${join(o.dataDir, 'device.pub')}: expected 64 lowercase hex characters on one line`);
+  const pub = pubText.slice(0, 64);
+  const fromJournal = journalDev(o.dataDir);
+  if (o.dev !== undefined && fromJournal !== null && o.dev !== fromJournal) throw new UsageError(`--dev ${o.dev} does not match the journal's device id ${fromJournal}`);
+  const dev = checkDev(o.dev ?? fromJournal ?? (() => { throw new UsageError(`no device id: the journal in ${o.dataDir} has no entries; pass --dev ID`); })());
+  mkdirSync(o.registry, { recursive: true });
+  const path = join(o.registry, `${dev}.pub`);
+  const tokenFile = join(o.registry, `${dev}.token`), usedFile = tokenFile + '.used';
+  const held = readText(path)?.trim() ?? null;
+  if (o.token !== undefined) {
+    const h = tokenHash(o.token);
+    const pending = readText(tokenFile);
+    if (pending !== null && sameText(pending, h)) renameSync(tokenFile, usedFile); // consumed before anything else
+    else if (readText(usedFile) !== null && sameText(readText(usedFile)!, h)) throw new CheckFailed(`the enrolment token for ${dev} was already used; issue a new one with \`preflight enrol token --registry ${o.registry} --dev ${dev}\``);
+    else if (pending !== null) throw new CheckFailed(`the enrolment token does not match the one issued for ${dev}`);
+    else throw new CheckFailed(`no enrolment token was issued for ${dev} in ${o.registry}`);
+  } else {
+    if (existsSync(tokenFile)) throw new UsageError(`an enrolment token was issued for ${dev}: pass --token T`);
+    if (held !== null && held !== pub) throw new CheckFailed(`${dev} is already enrolled with another key (${held.slice(0, 16)}…); enrol with a new token (\`preflight enrol token\`) to replace it`);
+  }
+  writeFileSync(path + '.tmp', pub + '\n');
+  renameSync(path + '.tmp', path);
+  return { dev, pub, path, replaced: held !== null && held !== pub };
+}
+
+/** Entry for host-sim/cli.ts: `argv` is what follows `enrol` (a leading "enrol" is also accepted). */
+export async function enrolCommand(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s + '\n')): Promise<number> {
+  const rest = argv[0] === 'enrol' ? argv.slice(1) : argv;
+  const isToken = rest[0] === 'token';
+  let v: Record<string, string | boolean | undefined>;
+  try {
+    v = parseArgs({ args: isToken ? rest.slice(1) : rest, strict: true, allowPositionals: false,
+      options: isToken ? { registry: { type: 'string' }, dev: { type: 'string' } }
+        : { data: { type: 'string' }, registry: { type: 'string' }, dev: { type: 'string' }, token: { type: 'string' } } }).values as Record<string, string | boolean | undefined>;
+  } catch (e) { throw new UsageError((e as Error).message); }
+  const need = (k: string) => { const x = v[k]; if (typeof x !== 'string' || !x) throw new UsageError(`--${k} is required`); return x; };
+  if (isToken) {
+    const dev = checkDev(need('dev'));
+    const token = issueToken(need('registry'), dev);
+    out(token);
+    return 0;
+  }
+  const r = enrol({ dataDir: need('data'), registry: need('registry'), dev: v.dev as string | undefined, token: v.token as string | undefined });
+  out(`enrolled ${r.dev}: ${r.pub} -> ${r.path}${r.replaced ? ' (replaced the previous key)' : ''}`);
+  return 0;
+}

@@ -1,0 +1,123 @@
+// The `preflight` command as users run it (SPEC §2): exit 0 success, 1 a failed check, 2 bad usage
+// or input with one line on stderr and never a stack trace.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync, execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmp } from '../helpers/device';
+import { demoPolicyJson } from '../helpers/policy';
+
+const cli = (...args: string[]) => {
+  const r = spawnSync('node', ['bin/preflight.js', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+const usageError = (r: ReturnType<typeof cli>, mentions: RegExp) => {
+  expect(r.code, r.err + r.out).toBe(2);
+  expect(r.err.trim().split('\n')).toHaveLength(1);
+  expect(r.err).toMatch(mentions);
+  expect(r.err).not.toMatch(/\n\s+at /);
+};
+
+let dir: string;
+beforeAll(() => {
+  if (!existsSync('dist/host/preflight.mjs') || !existsSync('dist/device/agent.js')) execFileSync('make', ['build'], { stdio: 'inherit' });
+  dir = tmp('pf-cli-');
+});
+
+describe('keys and policies', () => {
+  it('keys new writes a 0600 secret and a 64-hex public key, and never overwrites', () => {
+    expect(cli('keys', 'new', '--out', dir, '--name', 'operator').code).toBe(0);
+    expect(statSync(join(dir, 'operator.key')).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(dir, 'operator.pub'), 'utf8')).toMatch(/^[0-9a-f]{64}\n$/);
+    usageError(cli('keys', 'new', '--out', dir, '--name', 'operator'), /already exists/);
+    usageError(cli('keys', 'new', '--out', dir), /--name is required/);
+  });
+
+  it('policy sign names the bad field and the rule; a good policy signs and shows', () => {
+    const bad = demoPolicyJson(); bad.limits.card.singleMinor = 12.5; bad.hours.mon = [['25:00', '22:00']]; bad.merchant.mid = '123';
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify(bad));
+    const r = cli('policy', 'sign', join(dir, 'bad.json'), '--key', join(dir, 'operator.key'), '--out', join(dir, 'bad.cose'));
+    usageError(r, /limits\.card\.singleMinor: must be an integer/);
+    expect(r.err).toMatch(/hours\.mon\[0\]\[0\]: must be a time/);
+    expect(r.err).toMatch(/merchant\.mid: must be 15 digits/);
+    writeFileSync(join(dir, 'broken.json'), '{"version": 1,');
+    usageError(cli('policy', 'sign', join(dir, 'broken.json'), '--key', join(dir, 'operator.key'), '--out', join(dir, 'x.cose')), /not valid JSON/);
+    writeFileSync(join(dir, 'good.json'), JSON.stringify(demoPolicyJson()));
+    expect(cli('policy', 'sign', join(dir, 'good.json'), '--key', join(dir, 'operator.key'), '--out', join(dir, 'good.cose')).code).toBe(0);
+    const show = cli('policy', 'show', join(dir, 'good.cose'), '--pub', join(dir, 'operator.pub'));
+    expect(show.code).toBe(0);
+    expect(show.out).toMatch(/signature: valid/);
+    expect(show.out).toMatch(/mon: 09:00-22:00/);
+    expect(show.out).toMatch(/within 1000 m of 31\.23040, 121\.47370 \(Asia\/Shanghai\)/);
+    cli('keys', 'new', '--out', dir, '--name', 'other');
+    expect(cli('policy', 'show', join(dir, 'good.cose'), '--pub', join(dir, 'other.pub')).code).toBe(1);
+    writeFileSync(join(dir, 'trunc.cose'), readFileSync(join(dir, 'good.cose')).subarray(0, 40));
+    usageError(cli('policy', 'show', join(dir, 'trunc.cose')), /policy/);
+  });
+});
+
+describe('sim run, journal export and verify, doctor', () => {
+  it('refuses malformed scenarios with the field that is wrong', () => {
+    writeFileSync(join(dir, 's1.json'), '{"name": ');
+    usageError(cli('sim', 'run', join(dir, 's1.json')), /not valid JSON/);
+    writeFileSync(join(dir, 's2.json'), JSON.stringify({ device: { id: 'T' }, policy: demoPolicyJson(), start: { time: '2026-03-02T09:00:00+08:00' },
+      events: [{ at: '+0s', txn: {} }, { at: '+1s', fix: { lat: 500, lon: 1 } }] }));
+    usageError(cli('sim', 'run', join(dir, 's2.json')), /events\[1\]\.fix\.lat/);
+    writeFileSync(join(dir, 's3.json'), JSON.stringify({ device: { id: 'T' }, policy: demoPolicyJson(), start: { time: 'yesterday' }, events: [] }));
+    usageError(cli('sim', 'run', join(dir, 's3.json')), /start\.time/);
+    usageError(cli('sim', 'run', join(dir, 'nope.json')), /cannot be read/);
+    usageError(cli('sim', 'frobnicate'), /unknown command/);
+  });
+
+  it('runs a scenario, exports a journal that verifies, rejects a tampered one at its record, and doctor explains', () => {
+    const data = join(dir, 'flash');
+    const run = cli('sim', 'run', 'host-sim/scenarios/moved-terminal.json', '--data', data, '--json');
+    expect(run.code, run.err).toBe(0);
+    const lines = run.out.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.at(-1).event).toBe('summary');
+    expect(lines.some((l) => l.event === 'decision' && l.reasons.includes('GEO_OUTSIDE'))).toBe(true);
+    expect(cli('journal', 'export', '--data', data, '--out', join(dir, 'j.cbor')).code).toBe(0);
+    const v = cli('journal', 'verify', join(dir, 'j.cbor'), '--pub', join(data, 'device.pub'), '--json');
+    expect(v.code, v.out).toBe(0);
+    expect(JSON.parse(v.out)).toMatchObject({ valid: true, unsealed: 0 });
+    const bytes = readFileSync(join(dir, 'j.cbor'));
+    bytes[200] ^= 0x10;
+    writeFileSync(join(dir, 'bad.cbor'), bytes);
+    const bad = cli('journal', 'verify', join(dir, 'bad.cbor'), '--pub', join(data, 'device.pub'));
+    expect(bad.code).toBe(1);
+    expect(bad.out).toMatch(/INVALID at record \d+: /);
+    writeFileSync(join(dir, 'short.cbor'), readFileSync(join(dir, 'j.cbor')).subarray(0, 301));
+    const short = cli('journal', 'verify', join(dir, 'short.cbor'), '--pub', join(data, 'device.pub'), '--json');
+    expect(short.code).toBe(1);
+    expect(JSON.parse(short.out).firstBad.reason).toMatch(/truncated|runs past the end/);
+    usageError(cli('journal', 'verify', join(dir, 'j.cbor'), '--pub', join(dir, 'j.cbor')), /public key/);
+    const doc = cli('doctor', '--data', data, '--lang', 'zh');
+    expect(doc.code).toBe(1);
+    expect(doc.out).toMatch(/GEO_OUTSIDE/);
+    expect(doc.out).toMatch(/终端距离登记地址 \d+(\.\d+)? 公里（允许 1\.00 公里/);
+    expect(cli('doctor', '--data', data, '--lang', 'en').out).toMatch(/what to do: Take the terminal back/);
+    usageError(cli('doctor', '--data', join(dir, 'missing')), /no such folder/);
+  }, 60_000);
+
+  it('reasons prints the catalog in zh and en and as JSON', () => {
+    const zh = cli('reasons', '--lang', 'zh');
+    expect(zh.code).toBe(0);
+    expect(zh.out).toMatch(/COND_CODE_MISMATCH \(deny\)\n\s+.*服务点条件码（25 域）/);
+    const json = JSON.parse(cli('reasons', '--json').out);
+    expect(json.map((r: any) => r.name)).toEqual(expect.arrayContaining(['GEO_OUTSIDE', 'SETTLEMENT_UNBALANCED']));
+    usageError(cli('reasons', '--lang', 'fr'), /--lang must be zh or en/);
+  });
+});
+
+describe('the portable core stays portable', () => {
+  it('a deliberate use of Buffer in src/ fails the check that make test runs', () => {
+    const copy = join(tmp('pf-core-'), 'src');
+    cpSync('src', copy, { recursive: true });
+    expect(spawnSync('node', ['test/check-core.mjs', copy]).status).toBe(0);
+    writeFileSync(join(copy, 'checks/format.ts'), readFileSync(join(copy, 'checks/format.ts'), 'utf8') + '\nexport const b = Buffer.from("x");\n');
+    const r = spawnSync('node', ['test/check-core.mjs', copy], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/format\.ts:\d+: Buffer/);
+    mkdirSync(join(copy, 'fleet'), { recursive: true });
+  });
+});
