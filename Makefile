@@ -32,7 +32,7 @@ check: $(NODE_MODULES)
 	npx tsc -p tsconfig.json
 	node test/check-core.mjs
 
-test: build check
+test: build check size
 	npx vitest run
 
 sim: build
@@ -41,10 +41,14 @@ sim: build
 	node bin/preflight.js doctor --data $(SIM_DATA) || true
 
 bench: build
-	node bench/run.mjs
+	npx esbuild bench/run.ts --bundle --platform=node --format=esm --target=node20 --packages=external --outfile=dist/bench/run.mjs --log-level=warning
+	cp host-sim/hal-prelude.js dist/bench/
+	node dist/bench/run.mjs
 
 size: build
-	node device/size-check.mjs
+	npx esbuild device/size-check.ts --bundle --platform=node --format=esm --target=node20 --packages=external --outfile=dist/size/size-check.mjs --log-level=warning
+	cp host-sim/hal-prelude.js dist/size/
+	node dist/size/size-check.mjs
 
 clean:
 	rm -rf dist .sim-data

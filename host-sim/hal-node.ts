@@ -45,6 +45,7 @@ export class NodeHal implements Hal {
   /** Set once power is lost: every later write is silently gone, like on a real board. */
   dead = false;
   writes = 0;
+  bytesRead = 0;
   trueWallMs: number;
   skewMs = 0;
   monoMs0 = 0;
@@ -116,7 +117,9 @@ export class NodeHal implements Hal {
       if (!p || !existsSync(p) || offset < 0 || length < 0) return null;
       const b = readFileSync(p);
       if (offset > b.length) return null;
-      return new Uint8Array(b.subarray(offset, Math.min(b.length, offset + length)));
+      const out = new Uint8Array(b.subarray(offset, Math.min(b.length, offset + length)));
+      this.bytesRead += out.length;
+      return out;
     },
     append: (name: string, data: Uint8Array): Status => {
       const p = this.path(name);

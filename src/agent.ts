@@ -240,6 +240,7 @@ export class Agent {
     if (!s || (s.step === 'begun') || (s.step === 'compared' && !s.balanced)) return fail(`settlement cannot close at step ${s ? s.step : 'none'}`);
     this.record('settle', { step: 'closed', batch: s.batch });
     this.sealNow(); // SPEC §6: seal at settlement
+    this.journal.writeCheckpoint();
     this.journal.compact();
     return ok({ nextBatch: this.journal.ledger.batch.no });
   }
@@ -256,6 +257,8 @@ export class Agent {
     const j = this.journal;
     const due = j.unsealed >= s.maxUnsealedEntries || (j.unsealed > 0 && this.now() - j.oldestUnsealedT >= s.maxUnsealedS * 1000);
     if (due) sealed = this.sealNow();
+    this.journal.hashHead();
+    this.journal.checkpointIfDue();
     this.telemetry.pump();
     return { sealed };
   }
@@ -281,7 +284,7 @@ export class Agent {
     return true;
   }
 
-  shutdown(): void { this.sealNow(); }
+  shutdown(): void { this.sealNow(); this.journal.writeCheckpoint(); }
 
   onEvent(ev: HalEvent): void { this.telemetry.onEvent(ev); }
 

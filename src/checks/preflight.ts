@@ -30,8 +30,8 @@ export interface DecideInputs {
 export interface Decision {
   verdict: 'allow' | 'review' | 'deny';
   reasons: Reason[];
-  /** What decided, recorded in the journal so the verdict can be re-checked (SPEC §6). */
-  inputs: { wallMs: number; monoMs: number; fix: GpsFix | null; geo: string; distanceM: number | null;
+  /** What decided, recorded in the journal so the verdict can be re-checked (SPEC §6); the wall clock is the entry's t. */
+  inputs: { monoMs: number; fix: GpsFix | null; geo: string; distanceM: number | null;
             used: Used | null; heapFree: number; storageFree: number; batchCount: number; policyVersion: number;
             localDate: string | null; localMinute: number | null };
 }
@@ -42,7 +42,7 @@ export function decide(i: DecideInputs): Decision {
   const p = i.policy;
   if (l.locked !== null) reasons.push(reason('DEVICE_LOCKED', { why: l.locked }));
   const inputs: Decision['inputs'] = {
-    wallMs: i.wallMs, monoMs: i.monoMs, fix: i.fix, geo: 'unchecked', distanceM: null, used: null,
+    monoMs: i.monoMs, fix: i.fix, geo: 'unchecked', distanceM: null, used: null,
     heapFree: i.heapFree, storageFree: i.storageFree, batchCount: l.batch.count, policyVersion: p ? p.version : 0,
     localDate: null, localMinute: null,
   };

@@ -39,6 +39,20 @@ export { Tag };
  * cbor-x writes integers beyond 32 bits as float64; RFC 8949 §4.2.1 (preferred serialisation) and
  * SPEC §6 (`t: uint`) want them as major type 0/1. Widen such numbers to BigInt on the way in.
  */
+/** True when some number inside `v` needs widening; lets encode skip the copying walk. */
+function needsWiden(v: unknown, depth = 0): boolean {
+  if (typeof v === 'number') return (v > 0xffffffff || v < -0x100000000) && Number.isSafeInteger(v);
+  if (v === null || typeof v !== 'object' || v instanceof Uint8Array || depth > CBOR_MAX_DEPTH) return false;
+  if (Array.isArray(v)) { for (let i = 0; i < v.length; i++) if (needsWiden(v[i], depth + 1)) return true; return false; }
+  if (v instanceof Map) { let n = false; v.forEach((x) => { if (!n && needsWiden(x, depth + 1)) n = true; }); return n; }
+  if (v instanceof Tag) return needsWiden(v.value, depth + 1);
+  for (const k in v as Record<string, unknown>) {
+    const x = (v as Record<string, unknown>)[k];
+    if (x === undefined || needsWiden(x, depth + 1)) return true; // widen() also drops undefined fields
+  }
+  return false;
+}
+
 function widen(v: unknown): unknown {
   if (typeof v === 'number') {
     return (v > 0xffffffff || v < -0x100000000) && Number.isSafeInteger(v) ? BigInt(v) : v;
@@ -60,7 +74,7 @@ function widen(v: unknown): unknown {
 }
 
 export function encode(value: unknown): Uint8Array {
-  const b = encoder.encode(widen(value)) as Uint8Array;
+  const b = encoder.encode(needsWiden(value) ? widen(value) : value) as Uint8Array;
   // Node's cbor-x hands back a Buffer over a shared pool: copy into a plain Uint8Array.
   return b.constructor === Uint8Array ? b : new Uint8Array(b);
 }

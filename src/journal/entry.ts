@@ -13,7 +13,9 @@ export interface SealPayload { dev: string; seq: number; head: Uint8Array; t: nu
 
 export function encodeEntry(e: Entry): Uint8Array {
   // Key order as SPEC §6 lists it; the stored bytes are what is hashed, never a re-encoding.
-  return encode({ v: e.v, dev: e.dev, seq: e.seq, prev: e.prev, t: e.t, type: e.type, body: e.body });
+  // t (epoch ms) is beyond 32 bits: hand it over as BigInt so it encodes as a uint (SPEC §6) and
+  // the body alone decides whether the encoder must walk for wide numbers.
+  return encode({ v: e.v, dev: e.dev, seq: e.seq, prev: e.prev, t: BigInt(e.t), type: e.type, body: e.body });
 }
 
 const isU = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;

@@ -23,10 +23,14 @@ export interface RecoveryReport { seq: number; tornBytes: number; replayed: numb
 
 export class Journal {
   ledger: Ledger = emptyLedger();
-  head: Uint8Array = ZERO32;        // chain hash of the last entry (prev of the next)
+  private headHash: Uint8Array = ZERO32;
+  /** Stored bytes of the last entry whose chain hash is not computed yet (see `head`). */
+  private headPending: Uint8Array | null = null;
   sealedSeq = 0;                    // highest seq covered by a seal
   ackSeq = 0;                       // highest seq the backend acknowledged (telemetry keeps it)
   oldestUnsealedT = 0;              // wall ms of the first entry after the last seal
+  /** A checkpoint is owed (a segment rolled); written off the decision path by checkpointIfDue(). */
+  checkpointDue = false;
   private seg = 1;                  // segment being appended to
   private segSize = 0;
   private segFirst: [number, number][] = []; // [segment, first seq] of live segments
@@ -34,6 +38,20 @@ export class Journal {
   constructor(private hal: Hal, readonly dev: string) {}
 
   get seq(): number { return this.ledger.seq; }
+
+  /**
+   * The chain hash of the last entry (the next entry's prev, a seal's head). SHA-512 in pure JS
+   * costs ~1 ms per entry inside QuickJS, so it is computed lazily: in idle time (hashHead) or by
+   * the next append, never as part of the append that produced the entry.
+   */
+  get head(): Uint8Array {
+    if (this.headPending) { this.headHash = chainHash(this.headPending); this.headPending = null; }
+    return this.headHash;
+  }
+  set head(h: Uint8Array) { this.headHash = h; this.headPending = null; }
+
+  /** Idle-time work: hash the last entry now so the next decision does not have to. */
+  hashHead(): void { void this.head; }
   get unsealed(): number { return this.ledger.seq - this.sealedSeq; }
 
   /** Boot recovery: the checkpoint plus the tail segments after it; a torn tail is cut off. */
@@ -86,7 +104,7 @@ export class Journal {
     if (e.value.seq !== this.ledger.seq + 1) return 0;
     if (!this.segFirst.length || this.segFirst[this.segFirst.length - 1]![0] !== segNo) this.segFirst.push([segNo, e.value.seq]);
     apply(this.ledger, e.value);
-    this.head = chainHash(r.payload);
+    this.headPending = r.payload;
     if (this.unsealed === 1) this.oldestUnsealedT = e.value.t;
     return 1;
   }
@@ -107,15 +125,23 @@ export class Journal {
     if (this.segSize === 0 && (!this.segFirst.length || this.segFirst[this.segFirst.length - 1]![0] !== this.seg)) this.segFirst.push([this.seg, seq]);
     this.segSize += framed.length;
     apply(this.ledger, { seq, t, type, body: body as Record<string, any> });
-    this.head = chainHash(bytes);
+    this.headPending = bytes;
     if (this.unsealed === 1) this.oldestUnsealedT = t;
     return ok({ seq, bytes });
   }
 
   private roll(): void {
-    this.writeCheckpoint();
+    // The checkpoint is ~100 KB of JSON: never on the decision path. Until idle time writes it,
+    // recovery replays one more segment, which it can (it reads from the checkpoint's segment on).
+    this.checkpointDue = true;
     this.seg += 1;
     this.segSize = 0;
+  }
+
+  checkpointIfDue(): boolean {
+    if (!this.checkpointDue) return false;
+    this.writeCheckpoint();
+    return true;
   }
 
   /** A seal over everything up to the last entry (SPEC §6). Off the decision path by design. */
@@ -133,11 +159,11 @@ export class Journal {
     this.segSize += framed.length;
     this.sealedSeq = this.ledger.seq;
     this.oldestUnsealedT = 0;
-    this.writeCheckpoint();
     return ok({ seq: this.sealedSeq, bytes });
   }
 
   writeCheckpoint(): void {
+    this.checkpointDue = false;
     const head = encode({
       v: 1, seq: this.ledger.seq, head: this.head, sealedSeq: this.sealedSeq, oldestUnsealedT: this.oldestUnsealedT, segFirst: this.segFirst,
     });

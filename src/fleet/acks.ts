@@ -1,0 +1,82 @@
+// Signed acknowledgements (SPEC §6, §7): COSE_Sign1 by the backend key over CBOR {dev, seq}, the
+// highest seq verified and stored. Sent only after the commit is made durable: the terminal frees
+// its journal on this word. Grouped: one fsync and one ack per device per flush, however many batches.
+
+import { encode } from '../codec/cbor';
+import { sign1 } from '../crypto/cose';
+import { topic } from '../telemetry/topics';
+import type { KeyPair } from '../../device/provision/keys';
+import type { Store } from './store';
+
+export type PublishAck = (topicName: string, payload: Uint8Array) => Promise<void>;
+
+export interface AckerOptions {
+  store: Store;
+  key: KeyPair | null;            // null: an observer that stores but never acknowledges
+  publish: PublishAck;
+  delayMs?: number;               // group window; a flush also happens once `maxPending` devices wait
+  maxPending?: number;
+  now?: () => number;
+  onAck?: (dev: string, seq: number) => void;
+  onError?: (dev: string, e: Error) => void;
+}
+
+export function ackPayload(dev: string, seq: number, key: KeyPair): Uint8Array {
+  return sign1(encode({ dev, seq }), key.secretKey);
+}
+
+export class Acker {
+  private pending = new Map<string, { fleet: string; seq: number }>();
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private inflight = new Set<Promise<void>>();
+  sent = 0;
+
+  constructor(private o: AckerOptions) {}
+
+  /** Asks for an ack of `seq` (what the store holds for dev); the highest asked wins. */
+  want(fleet: string, dev: string, seq: number): void {
+    if (!this.o.key || seq <= 0) return;
+    const p = this.pending.get(dev);
+    if (!p || p.seq < seq) this.pending.set(dev, { fleet, seq });
+    if (this.pending.size >= (this.o.maxPending ?? 512)) { this.flush(); return; }
+    if (!this.timer) this.timer = setTimeout(() => { this.timer = null; this.flush(); }, this.o.delayMs ?? 20);
+  }
+
+  /** Re-acknowledges what is stored but was never acknowledged (a crash between commit and ack). */
+  resume(): number {
+    const rows = this.o.store.unacked();
+    for (const r of rows) this.want(r.fleet, r.dev, r.last_seq);
+    return rows.length;
+  }
+
+  /** fsync, then one signed ack per waiting device. Returns when they are handed to the broker. */
+  flush(): Promise<void> {
+    if (this.timer) { clearTimeout(this.timer); this.timer = null; }
+    if (!this.pending.size || !this.o.key) return Promise.resolve();
+    const batch = [...this.pending];
+    this.pending.clear();
+    this.o.store.syncDurable((this.o.now ?? Date.now)());
+    const key = this.o.key;
+    const p = Promise.all(batch.map(async ([dev, a]) => {
+      try {
+        await this.o.publish(topic(a.fleet, dev, 'ack'), ackPayload(dev, a.seq, key));
+        this.sent++;
+        this.o.store.setAcked(dev, a.seq);
+        this.o.onAck?.(dev, a.seq);
+      } catch (e) {
+        this.o.onError?.(dev, e as Error); // the terminal re-sends; its duplicate brings the ack again
+      }
+    })).then(() => undefined);
+    this.inflight.add(p);
+    void p.finally(() => this.inflight.delete(p));
+    return p;
+  }
+
+  /** Flushes and waits for every ack handed out so far (at shutdown), at most `timeoutMs`. */
+  async drain(timeoutMs = 5_000): Promise<void> {
+    void this.flush();
+    let t: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([Promise.all([...this.inflight]), new Promise((r) => { t = setTimeout(r, timeoutMs); })]);
+    clearTimeout(t);
+  }
+}

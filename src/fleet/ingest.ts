@@ -1,0 +1,293 @@
+// What the consumer does with one message (SPEC §7): journal batches are checked against the
+// device's registered key and its stored chain, then stored once per (dev, seq); gaps, forks,
+// replays, forgeries and unknown senders become alert rows, never trusted rows. Synchronous: when
+// `handle` returns, everything it decided is committed, so the caller may acknowledge the message.
+
+import { decode } from '../codec/cbor';
+import { chainHash } from '../journal/entry';
+import { newChain, verifyRecords, type ChainState } from '../journal/verify';
+import { REASONS } from '../reasons/catalog';
+import { parseTopic, type Kind } from '../telemetry/topics';
+import { equalBytes, toHex } from '../util/bytes';
+import { classify, readBatch, type Batch, type BatchEntry } from './batch';
+import type { Registry } from './registry';
+import type { AlertInput, DecisionRow, Severity, Store } from './store';
+
+/** The kinds the consumer subscribes to (cmd and ack flow the other way). */
+export const CONSUMED_KINDS = ['journal', 'status', 'health', 'decision', 'alert'] as const;
+
+export interface RaisedAlert { kind: string; severity: Severity; why: string; seq: number | null; repeated: boolean }
+
+export interface Handled {
+  kind: Kind | 'foreign';
+  fleet: string; dev: string;
+  stored: number;             // entries newly stored (including parked batches it unblocked)
+  from: number | null; to: number | null;
+  duplicates: number;         // entries dropped as already held
+  parked: boolean;            // an authentic batch kept aside until the gap before it is filled
+  alerts: RaisedAlert[];
+  ack: number | null;         // highest seq held contiguously, to acknowledge (journal only)
+  online?: boolean;
+}
+
+export interface IngestOptions { store: Store; registry: Registry; now?: () => number; maxParkedPerDevice?: number }
+
+const chainOf = (dev: string): ChainState => ({ ...newChain(), dev });
+
+export class Ingest {
+  private now: () => number;
+  private maxParked: number;
+  constructor(private o: IngestOptions) {
+    this.now = o.now ?? Date.now;
+    this.maxParked = o.maxParkedPerDevice ?? 64;
+  }
+
+  private get store(): Store { return this.o.store; }
+
+  handle(topicName: string, payload: Uint8Array, retained = false): Handled {
+    const tp = parseTopic(topicName);
+    if (!tp || !(CONSUMED_KINDS as readonly string[]).includes(tp.kind)) {
+      return { kind: 'foreign', fleet: '', dev: '', stored: 0, from: null, to: null, duplicates: 0, parked: false, alerts: [], ack: null };
+    }
+    const h: Handled = { kind: tp.kind, fleet: tp.fleet, dev: tp.dev, stored: 0, from: null, to: null, duplicates: 0, parked: false, alerts: [], ack: null };
+    const pub = this.o.registry.lookup(tp.dev);
+    if (!pub.ok) {
+      // Unknown senders are alerted once per device (counted after that), never stored.
+      this.alert(h, { kind: 'unknown-device', severity: 'warn', seq: null, why: pub.error });
+      return h;
+    }
+    this.store.ensureDevice(tp.dev, tp.fleet, toHex(pub.value));
+    switch (tp.kind) {
+      case 'journal': this.journal(h, pub.value, payload); break;
+      case 'status': this.status(h, pub.value, payload, retained); break;
+      case 'health': this.health(h, payload, retained); break;
+      case 'decision': this.decisionTopic(h, payload); break;
+      case 'alert': this.deviceAlert(h, payload); break;
+    }
+    return h;
+  }
+
+  private alert(h: Handled, a: Omit<AlertInput, 'dev' | 'fleet' | 'source'> & { source?: AlertInput['source'] }): void {
+    const r = this.store.raise({ dev: h.dev || null, fleet: h.fleet || null, source: a.source ?? 'consumer', ...a }, this.now());
+    h.alerts.push({ kind: a.kind, severity: a.severity, why: a.why, seq: a.seq, repeated: r.repeated });
+  }
+
+  private reject(h: Handled, kind: string, severity: Severity, why: string, seq: number | null, detail?: Record<string, unknown>): void {
+    this.store.countRejected(h.dev);
+    this.alert(h, { kind, severity, why, seq, detail });
+  }
+
+  // ---- journal ------------------------------------------------------------------------------
+
+  private journal(h: Handled, pub: Uint8Array, payload: Uint8Array): void {
+    const b = readBatch(payload);
+    if (!b.ok) {
+      const unsealed = b.detail?.kind === 'unsealed';
+      this.reject(h, unsealed ? 'unsealed' : 'malformed', 'warn', b.error, null);
+      return;
+    }
+    const batch = b.value;
+    if (batch.unsealedTail) {
+      const last = batch.entries[batch.entries.length - 1]!.seq;
+      this.alert(h, { kind: 'unsealed', severity: 'warn', seq: last + 1, why: `${batch.unsealedTail} entries after seq ${last} are not covered by a seal; dropped` });
+    }
+    // Outside the write lock: a batch made only of entries already held byte for byte is a
+    // duplicate and costs no signature; anything else is verified on its own first (signature,
+    // chain inside the batch, one device). Stored entries never change, so this stays true.
+    const snap = this.store.device(h.dev)!;
+    let verified = false;
+    if (!this.allHeld(h.dev, batch, snap.last_seq)) {
+      if (!this.verify(h, pub, batch)) return;
+      verified = true;
+    }
+    this.store.tx(() => this.apply(h, pub, batch, payload, verified, false));
+  }
+
+  private allHeld(dev: string, b: Batch, lastSeq: number): boolean {
+    const first = b.entries[0]!.seq, last = b.entries[b.entries.length - 1]!.seq;
+    if (b.entries.some((e) => e.seq > lastSeq)) return false;
+    const held = this.store.held(dev, Math.min(first, last), Math.max(first, last));
+    return b.entries.every((e) => { const x = held.get(e.seq); return !!x && equalBytes(x, e.bytes); });
+  }
+
+  /** The shared verifier over the batch alone (its first prev taken as given, SPEC §6). */
+  private verify(h: Handled, pub: Uint8Array, b: Batch): boolean {
+    const v = verifyRecords(b.records, pub, chainOf(h.dev));
+    if (v.valid) return true;
+    const c = classify(v.firstBad!.reason);
+    this.reject(h, c.kind, c.severity, `record ${v.firstBad!.index}: ${v.firstBad!.reason}`, b.entries[0]!.seq, { index: v.firstBad!.index });
+    return false;
+  }
+
+  /** Inside BEGIN IMMEDIATE: the chain as stored now decides duplicate, gap, fork or append. */
+  private apply(h: Handled, pub: Uint8Array, b: Batch, payload: Uint8Array, verified: boolean, fromParked: boolean): void {
+    const now = this.now();
+    const s = this.store.device(h.dev)!;
+    const last = s.last_seq;
+    const held = b.entries.filter((e) => e.seq <= last);
+    const fresh = b.entries.filter((e) => e.seq > last);
+    let dups = 0, conflict: { e: BatchEntry; stored: Uint8Array } | null = null;
+    if (held.length) {
+      const seqs = held.map((e) => e.seq);
+      const stored = this.store.held(h.dev, Math.min(...seqs), Math.max(...seqs));
+      for (const e of held) {
+        const x = stored.get(e.seq);
+        if (!x || equalBytes(x, e.bytes)) dups++;
+        else if (!conflict) conflict = { e, stored: x };
+      }
+    }
+    if ((conflict || fresh.length) && !verified && !this.verify(h, pub, b)) return;
+    if (conflict) {
+      // Authentic (the device's own seal) yet different from what we hold under that seq: the key
+      // signed two histories (a cloned terminal, or a journal restored and written again).
+      const seq = conflict.e.seq;
+      this.reject(h, 'fork', 'critical', `seq ${seq} differs from the entry held under that seq`, seq,
+        { held: toHex(chainHash(conflict.stored)), got: toHex(chainHash(conflict.e.bytes)) });
+      return;
+    }
+    h.duplicates += dups;
+    if (!fresh.length) {
+      this.store.countDuplicates(h.dev, dups, true);
+      if (!fromParked) {
+        const to = b.entries[b.entries.length - 1]!.seq;
+        this.alert(h, { kind: 'replay', severity: 'info', seq: to, why: `batch ${b.entries[0]!.seq}..${to} is already held; dropped as a duplicate` });
+      }
+      h.ack = last || null;
+      return;
+    }
+    const first = fresh[0]!.seq;
+    if (first !== last + 1) {
+      // Ahead of a gap (lost or reordered batch, e.g. split across shared consumers): keep the
+      // authentic batch aside, untrusted, until the entries before it arrive.
+      if (!fromParked) h.parked = this.store.park(h.dev, first, fresh[fresh.length - 1]!.seq, payload, now, this.maxParked);
+      this.store.countDuplicates(h.dev, dups, false);
+      this.alert(h, { kind: 'gap', severity: 'warn', seq: last + 1,
+        why: `seq ${last + 1}..${first - 1} missing before ${first}${h.parked ? '; batch parked until they arrive' : ''}` });
+      h.ack = last || null;
+      return;
+    }
+    if (last > 0) {
+      // The join: the shared verifier, continuing from the stored chain state, checks seq and prev.
+      const j = verifyRecords([fresh[0]!.bytes], pub, { dev: h.dev, lastSeq: last, lastHash: s.last_hash, sealedThrough: last, pending: new Map() });
+      if (!j.valid) {
+        this.reject(h, 'fork', 'critical', `seq ${first} does not continue the stored chain: ${j.firstBad!.reason}`, first);
+        return;
+      }
+    }
+    this.append(h, b, fresh, dups, now);
+    // Batches parked behind this one may now continue the chain.
+    for (let guard = 0; guard < this.maxParked; guard++) {
+      const next = this.store.device(h.dev)!.last_seq + 1;
+      const p = this.store.parkedReady(h.dev, next);
+      if (!p) break;
+      this.store.unpark(h.dev, p.first_seq, p.last_seq);
+      const pb = readBatch(p.payload);
+      if (pb.ok) this.apply(h, pub, pb.value, p.payload, true, true);
+    }
+    h.ack = this.store.device(h.dev)!.last_seq;
+  }
+
+  private append(h: Handled, b: Batch, fresh: BatchEntry[], dups: number, now: number): void {
+    const st = this.store;
+    const last = fresh[fresh.length - 1]!;
+    const seals = b.seals.filter((x) => x.seq >= fresh[0]!.seq);
+    const sealOf = (seq: number) => seals.find((x) => x.seq >= seq)!.seq;
+    st.addEntries(h.dev, fresh.map((e) => ({ seq: e.seq, type: e.type, t: e.t, bytes: e.bytes, sealedBy: sealOf(e.seq) })), now);
+    for (const x of seals) st.addSeal(h.dev, x.seq, x.t, x.bytes);
+    let offset: number | null = null;
+    for (const e of fresh) {
+      const d = decisionOf(h.dev, e);
+      if (d) st.decision(d);
+      const o = e.type === 'decision' ? utcOffsetMin(e) : null;
+      if (o !== null) offset = o;
+    }
+    if (offset !== null) st.setOffset(h.dev, offset);
+    st.advance(h.dev, { lastSeq: last.seq, lastHash: chainHash(last.bytes), firstSeq: fresh[0]!.seq, entries: fresh.length, duplicates: dups });
+    st.resolveGaps(h.dev, last.seq, now);
+    h.stored += fresh.length;
+    h.from = h.from === null ? fresh[0]!.seq : Math.min(h.from, fresh[0]!.seq);
+    h.to = Math.max(h.to ?? 0, last.seq);
+  }
+
+  // ---- the other topics: best-effort extras; the journal carries the truth (SPEC §7) ----------
+
+  private status(h: Handled, pub: Uint8Array, payload: Uint8Array, retained: boolean): void {
+    const d = decodeMap(payload);
+    if (!d || typeof d.online !== 'boolean') { this.alert(h, { kind: 'malformed', severity: 'warn', seq: null, why: 'status: expected a map with a boolean online' }); return; }
+    if (d.online && typeof d.pub === 'string' && d.pub !== toHex(pub)) {
+      this.alert(h, { kind: 'key-mismatch', severity: 'critical', seq: null, why: `birth announces key ${d.pub.slice(0, 16)}…, the registry holds ${toHex(pub).slice(0, 16)}…` });
+    }
+    // A retained birth replayed by the broker on subscribe says nothing about when it was seen.
+    this.store.setOnline(h.dev, d.online, retained ? null : this.now(), d.online ? json(d) : null);
+    h.online = d.online;
+  }
+
+  private health(h: Handled, payload: Uint8Array, retained: boolean): void {
+    const d = decodeMap(payload);
+    if (!d) { this.alert(h, { kind: 'malformed', severity: 'warn', seq: null, why: 'health: expected a map' }); return; }
+    if (!retained) this.store.setHealth(h.dev, json(d), this.now());
+  }
+
+  private decisionTopic(h: Handled, payload: Uint8Array): void {
+    const d = decodeMap(payload);
+    const ok = d && isSeq(d.seq) && typeof d.verdict === 'string' && Array.isArray(d.reasons) && d.reasons.every((x: unknown) => typeof x === 'string') && isSeq(d.t);
+    if (!ok) { this.alert(h, { kind: 'malformed', severity: 'warn', seq: null, why: 'decision: expected {seq, ref, verdict, reasons, t}' }); return; }
+    const off = this.store.device(h.dev)?.utc_offset_min ?? 0;
+    this.store.decision({
+      dev: h.dev, seq: d.seq, stage: 'preflight', ref: typeof d.ref === 'string' ? d.ref : null, verdict: d.verdict, t: d.t,
+      localDate: new Date(d.t + off * 60_000).toISOString().slice(0, 10), verified: false,
+      reasons: (d.reasons as string[]).map((name) => ({ name, severity: (REASONS as Record<string, { severity: string }>)[name]?.severity })),
+    });
+  }
+
+  private deviceAlert(h: Handled, payload: Uint8Array): void {
+    const d = decodeMap(payload);
+    if (!d || typeof d.kind !== 'string') { this.alert(h, { kind: 'malformed', severity: 'warn', seq: null, why: 'alert: expected {kind, detail, seq, t}' }); return; }
+    const sev = DEVICE_CRITICAL.has(d.kind) || (REASONS as Record<string, { severity: string }>)[d.kind]?.severity === 'deny' ? 'critical' : 'warn';
+    this.alert(h, { kind: d.kind.slice(0, 64), severity: sev, source: 'device', seq: isSeq(d.seq) ? d.seq : null,
+      why: `terminal reported ${d.kind}`, detail: d.detail && typeof d.detail === 'object' ? JSON.parse(json(d.detail)) : undefined });
+  }
+}
+
+/** Device alerts that point at fraud or a compromised terminal (SPEC §7 alert kinds), whatever their verdict severity. */
+const DEVICE_CRITICAL = new Set(['JUMP_CODE_SUSPECTED', 'AMOUNT_MISMATCH', 'RESP_ECHO_MISMATCH', 'CLOCK_ROLLBACK', 'GEO_OUTSIDE', 'TAMPER', 'SIGNER_FAILED']);
+
+const isSeq = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+
+function decodeMap(payload: Uint8Array): Record<string, any> | null {
+  const d = decode(payload, 'telemetry');
+  return d.ok && d.value && typeof d.value === 'object' && !Array.isArray(d.value) && !(d.value instanceof Uint8Array) ? (d.value as Record<string, any>) : null;
+}
+
+/** JSON for telemetry maps: bytes as hex, big integers as numbers. */
+function json(v: unknown): string {
+  return JSON.stringify(v, (_k, x) => (x instanceof Uint8Array ? toHex(x) : typeof x === 'bigint' ? Number(x) : x));
+}
+
+type SlimReason = { name: string; severity?: string; params?: Record<string, unknown> };
+const reasonsOf = (x: unknown): SlimReason[] =>
+  Array.isArray(x) ? x.filter((r) => r && typeof r.name === 'string').map((r) => ({ name: r.name, severity: r.severity, params: r.params })) : [];
+
+/** Decision and result entries become rows of `decisions` (what `fleet report` counts). */
+function decisionOf(dev: string, e: BatchEntry): DecisionRow | null {
+  const b = e.body;
+  if (e.type === 'decision' && typeof b.verdict === 'string') {
+    return { dev, seq: e.seq, stage: 'preflight', ref: typeof b.txn?.ref === 'string' ? b.txn.ref : null, verdict: b.verdict, t: e.t,
+      localDate: typeof b.inputs?.localDate === 'string' ? b.inputs.localDate : null, verified: true, reasons: reasonsOf(b.reasons) };
+  }
+  if (e.type === 'result' && typeof b.outcome === 'string') {
+    return { dev, seq: e.seq, stage: 'acquirer', ref: typeof b.ref === 'string' ? b.ref : null, verdict: b.outcome, t: e.t,
+      localDate: typeof b.dateKey === 'string' && b.dateKey ? b.dateKey : null, verified: true, reasons: reasonsOf(b.reasons) };
+  }
+  return null;
+}
+
+/** The terminal's UTC offset from a verified decision (local date and minute against its wall clock). */
+function utcOffsetMin(e: BatchEntry): number | null {
+  const i = e.body.inputs;
+  if (!i || typeof i.localDate !== 'string' || typeof i.localMinute !== 'number') return null;
+  const day = Date.parse(i.localDate + 'T00:00:00Z');
+  if (!Number.isFinite(day)) return null;
+  const m = Math.round((day + i.localMinute * 60_000 - e.t) / 60_000 / 15) * 15; // offsets are whole quarter hours
+  return Math.abs(m) <= 14 * 60 ? m : null;
+}

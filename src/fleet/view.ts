@@ -1,0 +1,98 @@
+// What `preflight fleet consume` shows people: devices, online, last seen, verdict counts by reason
+// and open alerts, from the database (so it covers every consumer sharing it). Redrawn at most once
+// a second on a terminal; plain throttled lines when stdout is not one; no colour under NO_COLOR.
+
+import type Database from 'better-sqlite3';
+import { colours } from '../../host-sim/report';
+import type { Counters, FleetEvent } from './consumer';
+
+export interface Snapshot {
+  devices: { total: number; online: number; rows: { dev: string; online: number | null; last_seen: number | null; last_seq: number; seq_acked: number; duplicates: number; rejected: number }[] };
+  reasons: { name: string; verdict: string; n: number }[];
+  verdicts: { stage: string; verdict: string; n: number }[];
+  alerts: { open: number; rows: { t: number; dev: string | null; kind: string; severity: string; why: string | null; count: number }[] };
+}
+
+export function snapshot(db: Database.Database, maxRows = 12): Snapshot {
+  const one = <T>(sql: string, ...a: unknown[]) => db.prepare(sql).get(...a) as T;
+  const all = <T>(sql: string, ...a: unknown[]) => db.prepare(sql).all(...a) as T[];
+  return {
+    devices: {
+      total: one<{ n: number }>(`SELECT count(*) n FROM devices`).n,
+      online: one<{ n: number }>(`SELECT count(*) n FROM devices WHERE online = 1`).n,
+      rows: all(`SELECT dev, online, last_seen, last_seq, seq_acked, duplicates, rejected FROM devices ORDER BY COALESCE(last_seen, 0) DESC, dev LIMIT ?`, maxRows),
+    },
+    reasons: all(`SELECT name, verdict, count(*) n FROM decision_reasons WHERE stage = 'preflight' AND verdict IN ('deny', 'review')
+                  GROUP BY name, verdict ORDER BY n DESC LIMIT ?`, maxRows),
+    verdicts: all(`SELECT stage, verdict, count(*) n FROM decisions GROUP BY stage, verdict ORDER BY stage DESC, n DESC`),
+    alerts: {
+      open: one<{ n: number }>(`SELECT count(*) n FROM alerts WHERE resolved IS NULL AND severity <> 'info'`).n,
+      rows: all(`SELECT last_t t, dev, kind, severity, why, count FROM alerts WHERE resolved IS NULL AND severity <> 'info' ORDER BY last_t DESC LIMIT ?`, maxRows),
+    },
+  };
+}
+
+const ago = (ms: number | null, now: number) => {
+  if (ms === null) return 'never';
+  const s = Math.max(0, Math.round((now - ms) / 1000));
+  return s < 60 ? `${s}s ago` : s < 3600 ? `${Math.round(s / 60)}m ago` : `${Math.round(s / 3600)}h ago`;
+};
+
+export function renderSnapshot(s: Snapshot, k: Counters, c: (code: string, s: string) => string, now = Date.now()): string {
+  const out: string[] = [];
+  out.push(c('1', `preflight fleet: ${s.devices.total} devices, ${s.devices.online} online`) +
+    `   messages ${k.messages}  stored ${k.stored}  duplicates ${k.duplicates}  rejected ${k.rejected}  acks ${k.acks}`);
+  out.push('', c('1', 'DEVICE               ONLINE  LAST SEEN   STORED  ACKED   DUP  REJ'));
+  for (const d of s.devices.rows) {
+    const on = d.online === 1 ? c('32', 'yes   ') : d.online === 0 ? c('31', 'no    ') : 'unknown'.slice(0, 6);
+    out.push(`${d.dev.padEnd(20).slice(0, 20)} ${on}  ${ago(d.last_seen, now).padEnd(10)} ${String(d.last_seq).padStart(7)} ${String(d.seq_acked).padStart(6)} ${String(d.duplicates).padStart(5)} ${String(d.rejected).padStart(4)}`);
+  }
+  if (s.devices.total > s.devices.rows.length) out.push(c('2', `… and ${s.devices.total - s.devices.rows.length} more`));
+  out.push('', c('1', 'VERDICTS') + '  ' + (s.verdicts.map((v) => `${v.stage === 'acquirer' ? 'acquirer ' : ''}${v.verdict} ${v.n}`).join('  ') || 'none yet'));
+  for (const r of s.reasons) out.push(`  ${(r.verdict === 'deny' ? c('31', r.verdict) : c('33', r.verdict)).padEnd(6)} ${r.name.padEnd(24)} ${r.n}`);
+  out.push('', c('1', `OPEN ALERTS ${s.alerts.open}`));
+  for (const a of s.alerts.rows) {
+    const sev = a.severity === 'critical' ? c('31', a.severity) : c('33', a.severity);
+    out.push(`  ${sev} ${a.kind} ${a.dev ?? ''}${a.count > 1 ? ` ×${a.count}` : ''} ${c('2', ago(a.t, now))}: ${a.why ?? ''}`);
+  }
+  return out.join('\n');
+}
+
+/** The live view: a full redraw on a TTY, else a summary line when something changed and each alert. */
+export class LiveView {
+  private dirty = true;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private readonly tty: boolean;
+  private readonly c: (code: string, s: string) => string;
+
+  constructor(private out: NodeJS.WriteStream, private db: Database.Database, private counters: () => Counters, intervalMs = 1_000) {
+    this.tty = out.isTTY === true && process.env.TERM !== 'dumb';
+    this.c = colours(out);
+    this.timer = setInterval(() => this.draw(), this.tty ? intervalMs : Math.max(intervalMs, 5_000));
+    this.timer.unref?.();
+  }
+
+  onEvent(e: FleetEvent): void {
+    this.dirty = true;
+    if (!this.tty && e.event === 'alert' && !e.repeated && e.severity !== 'info') {
+      this.out.write(`alert ${e.severity} ${e.kind} ${e.dev ?? ''}: ${e.why}\n`);
+    }
+  }
+
+  draw(force = false): void {
+    if (!this.dirty && !force) return;
+    this.dirty = false;
+    if (this.tty) {
+      this.out.write('\x1b[H\x1b[2J' + renderSnapshot(snapshot(this.db), this.counters(), this.c) + '\n');
+    } else {
+      const k = this.counters();
+      this.out.write(`messages ${k.messages} stored ${k.stored} duplicates ${k.duplicates} replays ${k.replays} parked ${k.parked} rejected ${k.rejected} alerts ${k.alerts} acks ${k.acks}\n`);
+    }
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    if (this.db.open) this.out.write((this.tty ? '' : '\n') + renderSnapshot(snapshot(this.db), this.counters(), this.c) + '\n');
+  }
+}
