@@ -14,10 +14,27 @@ import { MiniBackend } from './backend';
 import { simKeys } from './provision-sim';
 import { nativeEd25519 } from './native-ed25519';
 import type { NetPort } from './hal-node';
-import type { Network } from './network';
+import type { Inbound, Network } from './network';
 import { UsageError } from './errors';
 
-export interface SimPort extends NetPort { inbox: { topic: string; payload: Uint8Array }[]; end(abrupt: boolean): void; client: MqttClient }
+export interface SimPort extends NetPort { inbox: Inbound[]; end(abrupt: boolean): void; client: MqttClient }
+
+export interface NetworkOptions {
+  /** 4 = MQTT 3.1.1 (what aedes and NATS speak), 5 = MQTT 5; 'auto' tries 5 and falls back (SPEC §7). */
+  protocolVersion?: 4 | 5 | 'auto';
+}
+
+/** Asks the broker for MQTT 5 once; brokers that refuse it get 3.1.1. */
+async function probeVersion(url: string): Promise<4 | 5> {
+  const c = mqtt.connect(url, { protocolVersion: 5, reconnectPeriod: 0, connectTimeout: 3000 });
+  const v = await new Promise<4 | 5>((res) => {
+    c.once('connect', () => res(5));
+    c.once('error', () => res(4));
+    c.once('close', () => res(4));
+  });
+  c.end(true);
+  return v;
+}
 
 export async function startEmbeddedBroker(): Promise<{ url: string; close(): Promise<void> }> {
   const broker = await Aedes.createBroker();
@@ -30,7 +47,13 @@ export async function startEmbeddedBroker(): Promise<{ url: string; close(): Pro
   };
 }
 
-export async function connectNetwork(broker: string, dataDir: string): Promise<Network & { backend: MiniBackend; url: string }> {
+export interface SimNetwork extends Network {
+  backend: MiniBackend; url: string; protocolVersion: 4 | 5;
+  /** The backend process dies (no ack for what it had in hand) and comes back later. */
+  crashBackend(): void; restartBackend(): Promise<void>;
+}
+
+export async function connectNetwork(broker: string, dataDir: string, o: NetworkOptions = {}): Promise<SimNetwork> {
   useEd25519(nativeEd25519);
   let embedded: Awaited<ReturnType<typeof startEmbeddedBroker>> | null = null;
   let url = broker;
@@ -42,26 +65,42 @@ export async function connectNetwork(broker: string, dataDir: string): Promise<N
     return existsSync(p) ? fromHex(readFileSync(p, 'utf8').trim()) : (dev ? null : null);
   };
   const backend = new MiniBackend(keys.backend, registry);
-  const be = mqtt.connect(url, { clientId: `preflight-backend-${process.pid}`, protocolVersion: 4, reconnectPeriod: 200, connectTimeout: 5000 });
-  await new Promise<void>((res, rej) => { be.once('connect', () => res()); be.once('error', (e) => rej(new UsageError(`broker ${url}: ${e.message}`))); });
+  const protocolVersion = o.protocolVersion === 4 || o.protocolVersion === 5 ? o.protocolVersion
+    : embedded ? 4 : await probeVersion(url);
+  // A persistent session (clean: false) so the broker keeps QoS 1 batches for a backend that restarts.
+  const beId = `preflight-backend-${process.pid}-${Date.now() % 100000}`;
+  const connectBackend = async () => {
+    const c = mqtt.connect(url, { clientId: beId, protocolVersion, clean: false, reconnectPeriod: 200, connectTimeout: 5000,
+      ...(protocolVersion === 5 ? { properties: { sessionExpiryInterval: 3600 } } : {}) });
+    await new Promise<void>((res, rej) => { c.once('connect', () => res()); c.once('error', (e) => rej(new UsageError(`broker ${url}: ${e.message}`))); });
+    return c;
+  };
+  let be = await connectBackend();
   let backendBusy = 0;
   // Last time anything moved on the wire; settle() waits for a quiet spell after it, since a
   // broker may PUBACK a publish before it has forwarded it to the backend.
   let lastActivity = Date.now();
   const touch = () => { lastActivity = Date.now(); };
-  await be.subscribeAsync('preflight/v1/+/+/journal', { qos: 1 });
-  be.on('message', (t, payload) => {
+  // Counted so settle() knows when the round trip is over: batches published by terminals vs
+  // handled by the backend, acks published by the backend vs delivered to terminals.
+  const n = { journalOut: 0, journalIn: 0, acksOut: 0, acksIn: 0 };
+  const onMessage = (t: string, payload: Buffer) => {
     const tp = parseTopic(t);
     if (!tp || tp.kind !== 'journal') return;
     touch();
+    n.journalIn++;
     backendBusy++;
     const ack = backend.onJournal(tp.dev, new Uint8Array(payload));
-    if (ack) be.publish(topic(tp.fleet, tp.dev, 'ack'), Buffer.from(ack), { qos: 1 }, () => { backendBusy--; touch(); });
+    if (ack) { n.acksOut++; be.publish(topic(tp.fleet, tp.dev, 'ack'), Buffer.from(ack), { qos: 1 }, () => { backendBusy--; touch(); }); }
     else backendBusy--;
-  });
+  };
+  be.on('message', onMessage);
+  await be.subscribeAsync('preflight/v1/+/+/journal', { qos: 1 });
   const ports = new Set<SimPort>();
   return {
-    url, backend,
+    url, backend, protocolVersion,
+    crashBackend() { (be as any).stream?.destroy(); be.end(true); backendBusy = 0; n.journalOut = n.journalIn; n.acksOut = n.acksIn; },
+    async restartBackend() { be = await connectBackend(); be.on('message', onMessage); await be.subscribeAsync('preflight/v1/+/+/journal', { qos: 1 }); },
     port(device, linkUp): SimPort {
       let will: { topic: string; payload: Buffer } | null = null;
       let client: MqttClient | null = null;
@@ -70,11 +109,15 @@ export async function connectNetwork(broker: string, dataDir: string): Promise<N
       const ensure = () => {
         if (client) return client;
         client = mqtt.connect(url, {
-          clientId: `preflight-${device.fleet}-${device.id}`, protocolVersion: 4, clean: false, reconnectPeriod: 200,
+          clientId: `preflight-${device.fleet}-${device.id}`, protocolVersion, clean: false, reconnectPeriod: 200,
+          ...(protocolVersion === 5 ? { properties: { sessionExpiryInterval: 3600 } } : {}),
           will: will ? { topic: will.topic, payload: will.payload, qos: 1, retain: true } : undefined,
         });
-        client.on('message', (t, p) => { touch(); inbox.push({ topic: t, payload: new Uint8Array(p) }); });
-        client.on('connect', () => { for (const s of subs) client!.subscribe(s, { qos: 1 }); });
+        client.on('message', (t, p) => { touch(); if (t.endsWith('/ack')) n.acksIn++; inbox.push({ topic: t, payload: new Uint8Array(p) }); });
+        // The firmware tells the agent when its link comes and goes (HalEvent net.state).
+        let wasUp = false;
+        client.on('connect', () => { for (const s of subs) client!.subscribe(s, { qos: 1 }); if (!wasUp) { wasUp = true; inbox.push({ up: true }); touch(); } });
+        client.on('close', () => { if (wasUp) { wasUp = false; inbox.push({ up: false }); touch(); } });
         return client;
       };
       const p: SimPort = {
@@ -84,24 +127,38 @@ export async function connectNetwork(broker: string, dataDir: string): Promise<N
           if (!linkUp() || !ensure().connected) return ST.OFFLINE;
           ensure().publish(t, Buffer.from(payload), { qos, retain });
           touch();
+          if (t.endsWith('/journal')) n.journalOut++;
           return ST.OK;
         },
         subscribe(f) { subs.push(f); if (client?.connected) client.subscribe(f, { qos: 1 }); return ST.OK; },
         will(t, payload) { will = { topic: t, payload: Buffer.from(payload) }; ensure(); return ST.OK; },
         connected: () => linkUp() && !!client?.connected,
-        end(abrupt) { if (client) { if (abrupt) (client as any).stream?.destroy(); client.end(abrupt); } ports.delete(p); },
+        end(abrupt) {
+          if (client) {
+            // What was in flight on a link that died is not waited for (the terminal re-sends it).
+            if (abrupt) n.journalOut = Math.min(n.journalOut, n.journalIn);
+            if (abrupt) (client as any).stream?.destroy();
+            client.end(abrupt);
+          }
+          ports.delete(p);
+        },
       };
       ports.add(p);
       return p;
     },
     async settle() {
       // Let publishes, backend verification and acks land: wait until nothing is in flight.
-      const QUIET_MS = 25;
-      for (let i = 0; i < 400; i++) {
-        await new Promise((r) => setTimeout(r, 5));
+      // Done when every batch reached the backend and every ack reached its terminal, then a short
+      // quiet spell; bounded, since a message to a terminal that lost power may never arrive.
+      const QUIET_MS = 10, LIMIT_MS = 3000, t0 = Date.now();
+      while (Date.now() - t0 < LIMIT_MS) {
+        await new Promise((r) => setTimeout(r, 3));
         let busy = backendBusy;
-        for (const p of ports) { const c = (p as any).client as MqttClient; busy += (c as any).outgoing ? Object.keys((c as any).outgoing).length : 0; }
-        if (busy === 0 && Date.now() - lastActivity >= QUIET_MS) return;
+        // A client whose broker is gone keeps its in-flight messages until it reconnects: not waited for.
+        for (const p of ports) { const c = (p as any).client as MqttClient; if (c.connected) busy += (c as any).outgoing ? Object.keys((c as any).outgoing).length : 0; }
+        const roundTripDone = n.journalIn >= n.journalOut && n.acksIn >= n.acksOut;
+        if (busy === 0 && roundTripDone && Date.now() - lastActivity >= QUIET_MS) return;
+        if (busy === 0 && !roundTripDone && Date.now() - lastActivity >= (be.connected ? 500 : 50)) return; // lost in flight
       }
     },
     async close() {

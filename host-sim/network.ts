@@ -3,8 +3,11 @@
 
 import type { NetPort } from './hal-node';
 
+export type Inbound = { topic: string; payload: Uint8Array } | { up: boolean };
+
 export interface Port extends NetPort {
-  inbox: { topic: string; payload: Uint8Array }[];
+  /** Messages for the terminal, and changes of its link (a broker restart), in arrival order. */
+  inbox: Inbound[];
   /** Drops the link; `abrupt` is a power cut (the broker then sends the Last Will). */
   end(abrupt: boolean): void;
 }

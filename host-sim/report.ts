@@ -45,6 +45,7 @@ export function timelineLine(l: Line, c: ReturnType<typeof colours>, lang: Lang)
     case 'power': return c('35', `power ${l.state}${l.during ? ' during ' + l.during : ''}${l.why ? ' (' + l.why + ')' : ''}`);
     case 'crash': return c('31', `terminal crashed (${l.kind}): ${l.message}`);
     case 'network': return c('35', `network ${l.up ? 'up' : 'down'}`);
+    case 'link': return c('35', `broker link ${l.up ? 'up' : 'lost'}`);
     case 'clock': return c('35', l.sync ? 'clock synced to trusted time' : `clock jumped ${l.jumpS} s`);
     case 'command': return `command ${l.kind}: ${l.accepted ? 'accepted' : 'refused: ' + l.why}`;
     case 'signer': return c('35', `signer ${l.up ? 'recovered' : 'failed'}`);

@@ -24,6 +24,8 @@ export interface RunOptions {
   policyBytes?: Uint8Array;      // a .cose named by the scenario
   onLine?: (l: Line) => void;
   onProgress?: (done: number, total: number) => void;
+  /** Called before each event (tests use it to kill brokers or backends at a chosen moment). */
+  beforeEvent?: (index: number) => Promise<void> | void;
   debugVm?: boolean;
 }
 
@@ -58,7 +60,10 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
       for (const m of msgs) {
         const v = vm as DeviceVM | null;
         if (!v) return;
-        try { v.event({ t: 'net.msg', topic: m.topic, payload: m.payload }); } catch (e) { if (!(e instanceof DeviceCrash)) throw e; }
+        try {
+          if ('up' in m) { emit({ event: 'link', up: m.up }); v.event({ t: 'net.state', up: m.up && linkUp }); }
+          else v.event({ t: 'net.msg', topic: m.topic, payload: m.payload });
+        } catch (e) { if (!(e instanceof DeviceCrash)) throw e; }
       }
       call('idle');
     }
@@ -201,7 +206,9 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
   await boot();
   let i = 0;
   for (const e of sc.events) {
-    opts.onProgress?.(++i, sc.events.length);
+    i++;
+    opts.onProgress?.(i, sc.events.length);
+    await opts.beforeEvent?.(i - 1);
     if (e.at > hal.trueWallMs) hal.advance(e.at - hal.trueWallMs);
     if (!vm && !(e.kind === 'power' && e.mode === 'cut')) await boot();
     switch (e.kind) {

@@ -37,6 +37,7 @@ const chainOf = (dev: string): ChainState => ({ ...newChain(), dev });
 export class Ingest {
   private now: () => number;
   private maxParked: number;
+  private ensured = new Map<string, string>();
   constructor(private o: IngestOptions) {
     this.now = o.now ?? Date.now;
     this.maxParked = o.maxParkedPerDevice ?? 64;
@@ -53,18 +54,30 @@ export class Ingest {
     const pub = this.o.registry.lookup(tp.dev);
     if (!pub.ok) {
       // Unknown senders are alerted once per device (counted after that), never stored.
-      this.alert(h, { kind: 'unknown-device', severity: 'warn', seq: null, why: pub.error });
+      this.store.tx(() => this.alert(h, { kind: 'unknown-device', severity: 'warn', seq: null, why: pub.error }));
       return h;
     }
-    this.store.ensureDevice(tp.dev, tp.fleet, toHex(pub.value));
-    switch (tp.kind) {
-      case 'journal': this.journal(h, pub.value, payload); break;
-      case 'status': this.status(h, pub.value, payload, retained); break;
-      case 'health': this.health(h, payload, retained); break;
-      case 'decision': this.decisionTopic(h, payload); break;
-      case 'alert': this.deviceAlert(h, payload); break;
-    }
+    if (tp.kind === 'journal') { this.journal(h, pub.value, payload); return h; }
+    // One commit per message: the device row and the small writes of the other topics share it.
+    this.store.tx(() => {
+      this.ensure(h.dev, h.fleet, pub.value);
+      switch (tp.kind) {
+        case 'status': this.status(h, pub.value, payload, retained); break;
+        case 'health': this.health(h, payload, retained); break;
+        case 'decision': this.decisionTopic(h, payload); break;
+        case 'alert': this.deviceAlert(h, payload); break;
+      }
+    });
     return h;
+  }
+
+  /** The device row, written only when it is new or its fleet or key changed (not once per message). */
+  private ensure(dev: string, fleet: string, pub: Uint8Array): void {
+    const key = `${fleet}/${toHex(pub)}`;
+    if (this.ensured.get(dev) === key) return;
+    this.store.ensureDevice(dev, fleet, toHex(pub));
+    if (this.ensured.size > 100_000) this.ensured.clear();
+    this.ensured.set(dev, key);
   }
 
   private alert(h: Handled, a: Omit<AlertInput, 'dev' | 'fleet' | 'source'> & { source?: AlertInput['source'] }): void {
@@ -72,9 +85,12 @@ export class Ingest {
     h.alerts.push({ kind: a.kind, severity: a.severity, why: a.why, seq: a.seq, repeated: r.repeated });
   }
 
-  private reject(h: Handled, kind: string, severity: Severity, why: string, seq: number | null, detail?: Record<string, unknown>): void {
-    this.store.countRejected(h.dev);
-    this.alert(h, { kind, severity, why, seq, detail });
+  private reject(h: Handled, pub: Uint8Array, kind: string, severity: Severity, why: string, seq: number | null, detail?: Record<string, unknown>): void {
+    this.store.tx(() => {   // nested inside apply()'s transaction it is a savepoint
+      this.ensure(h.dev, h.fleet, pub);
+      this.store.countRejected(h.dev);
+      this.alert(h, { kind, severity, why, seq, detail });
+    });
   }
 
   // ---- journal ------------------------------------------------------------------------------
@@ -83,24 +99,24 @@ export class Ingest {
     const b = readBatch(payload);
     if (!b.ok) {
       const unsealed = b.detail?.kind === 'unsealed';
-      this.reject(h, unsealed ? 'unsealed' : 'malformed', 'warn', b.error, null);
+      this.reject(h, pub, unsealed ? 'unsealed' : 'malformed', 'warn', b.error, null);
       return;
     }
     const batch = b.value;
     if (batch.unsealedTail) {
       const last = batch.entries[batch.entries.length - 1]!.seq;
-      this.alert(h, { kind: 'unsealed', severity: 'warn', seq: last + 1, why: `${batch.unsealedTail} entries after seq ${last} are not covered by a seal; dropped` });
+      this.store.tx(() => this.alert(h, { kind: 'unsealed', severity: 'warn', seq: last + 1, why: `${batch.unsealedTail} entries after seq ${last} are not covered by a seal; dropped` }));
     }
     // Outside the write lock: a batch made only of entries already held byte for byte is a
     // duplicate and costs no signature; anything else is verified on its own first (signature,
     // chain inside the batch, one device). Stored entries never change, so this stays true.
-    const snap = this.store.device(h.dev)!;
+    const held = this.store.device(h.dev)?.last_seq ?? 0;
     let verified = false;
-    if (!this.allHeld(h.dev, batch, snap.last_seq)) {
+    if (!this.allHeld(h.dev, batch, held)) {
       if (!this.verify(h, pub, batch)) return;
       verified = true;
     }
-    this.store.tx(() => this.apply(h, pub, batch, payload, verified, false));
+    this.store.tx(() => { this.ensure(h.dev, h.fleet, pub); this.apply(h, pub, batch, payload, verified, false); });
   }
 
   private allHeld(dev: string, b: Batch, lastSeq: number): boolean {
@@ -115,7 +131,7 @@ export class Ingest {
     const v = verifyRecords(b.records, pub, chainOf(h.dev));
     if (v.valid) return true;
     const c = classify(v.firstBad!.reason);
-    this.reject(h, c.kind, c.severity, `record ${v.firstBad!.index}: ${v.firstBad!.reason}`, b.entries[0]!.seq, { index: v.firstBad!.index });
+    this.reject(h, pub, c.kind, c.severity, `record ${v.firstBad!.index}: ${v.firstBad!.reason}`, b.entries[0]!.seq, { index: v.firstBad!.index });
     return false;
   }
 
@@ -141,7 +157,7 @@ export class Ingest {
       // Authentic (the device's own seal) yet different from what we hold under that seq: the key
       // signed two histories (a cloned terminal, or a journal restored and written again).
       const seq = conflict.e.seq;
-      this.reject(h, 'fork', 'critical', `seq ${seq} differs from the entry held under that seq`, seq,
+      this.reject(h, pub, 'fork', 'critical', `seq ${seq} differs from the entry held under that seq`, seq,
         { held: toHex(chainHash(conflict.stored)), got: toHex(chainHash(conflict.e.bytes)) });
       return;
     }
@@ -170,7 +186,7 @@ export class Ingest {
       // The join: the shared verifier, continuing from the stored chain state, checks seq and prev.
       const j = verifyRecords([fresh[0]!.bytes], pub, { dev: h.dev, lastSeq: last, lastHash: s.last_hash, sealedThrough: last, pending: new Map() });
       if (!j.valid) {
-        this.reject(h, 'fork', 'critical', `seq ${first} does not continue the stored chain: ${j.firstBad!.reason}`, first);
+        this.reject(h, pub, 'fork', 'critical', `seq ${first} does not continue the stored chain: ${j.firstBad!.reason}`, first);
         return;
       }
     }

@@ -42,6 +42,8 @@ export class Telemetry {
     const b = n > 0 && n < 64 ? this.hal.storage.read(ACK_FILE, 0, n) : null;
     const d = b ? decode(b, 'ack file') : null;
     if (d && d.ok && typeof (d.value as { seq?: unknown }).seq === 'number') this.agent.journal.ackSeq = (d.value as { seq: number }).seq;
+    // The upload cursor starts at what the backend already holds, not at the journal's start.
+    this.sentThrough = this.agent.journal.ackSeq;
     // SPEC §7: the Last Will on `status` says {online: false} if the link drops.
     this.hal.net.will(this.t('status'), encode({ online: false, dev: this.agent.cfg.dev }));
     this.hal.net.subscribe(this.t('cmd'));

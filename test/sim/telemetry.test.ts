@@ -1,0 +1,184 @@
+// Telemetry over MQTT (SPEC §7, issue 6) against real brokers started here on free loopback ports:
+// the journal is the outbox, so outages, a broker hard kill, a crashed backend and power cuts lose
+// nothing; the terminal compacts only what a signed ack covers; bad commands and acks are refused.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import mqtt from 'mqtt';
+import { parseScenario } from '../../host-sim/scenario';
+import { runScenario } from '../../host-sim/run';
+import { connectNetwork } from '../../host-sim/net-mqtt';
+import { encode } from '../../src/codec/cbor';
+import { sign1 } from '../../src/crypto/cose';
+import { newKeyPair } from '../../device/provision/keys';
+import { bundle } from '../helpers/bundle';
+import { tmp } from '../helpers/device';
+import { card } from '../helpers/scenario';
+import { startMosquitto, startNatsCluster, waitPort, type Mosquitto } from '../fleet/helpers/brokers';
+
+const policy = () => JSON.parse(readFileSync('host-sim/scenarios/policy-shop.json', 'utf8'));
+const scenario = (events: Record<string, unknown>[], edit: (p: any) => void = () => {}, id = 'T-TEL') => {
+  const p = policy(); edit(p);
+  return parseScenario({ name: 'telemetry', device: { id, fleet: 'tel' }, policy: p,
+    start: { time: '2026-03-02T10:00:00+08:00', fix: { lat: 31.2304, lon: 121.4737, accuracyM: 10 } },
+    events: events.map((e, i) => ({ at: `+${i}m`, ...e })) });
+};
+const sales = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => card(`${prefix}${i}`, 1000 + i));
+
+/** Every entry the terminal wrote is at the backend exactly once, and the terminal knows it. */
+function allDelivered(r: Awaited<ReturnType<typeof runScenario>>, net: Awaited<ReturnType<typeof connectNetwork>>, dev = 'T-TEL') {
+  const j = r.summary.journal as any;
+  const d = net.backend.devices.get(dev)!;
+  expect(d.rejected, d.lastError ?? '').toBe(0);
+  expect([...d.entries.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: j.entries }, (_, i) => i + 1));
+  expect(j.acknowledgedThrough).toBe(j.entries);
+  return d;
+}
+
+let mosq: Mosquitto;
+beforeAll(async () => { mosq = await startMosquitto(); }, 30_000);
+afterAll(async () => { await mosq?.stop(); });
+
+describe('store and forward', () => {
+  for (const v of [4, 5] as const) {
+    it(`a day with outages and power cuts on Mosquitto (MQTT ${v === 4 ? '3.1.1' : '5'}) delivers every entry once`, async () => {
+      const dataDir = tmp('pf-tel-');
+      const net = await connectNetwork(mosq.url, dataDir, { protocolVersion: v });
+      try {
+        const r = await runScenario(scenario([
+          ...sales('A', 6), { network: 'down' }, ...sales('B', 8), { power: 'cut' }, ...sales('C', 3),
+          { network: 'up' }, ...sales('D', 4), { power: { cutAtWrite: 2, midWrite: true } }, card('E0'), ...sales('F', 3),
+        ]), { dataDir, bundle: bundle(), network: net });
+        expect(net.protocolVersion).toBe(v);
+        const d = allDelivered(r, net);
+        expect(d.duplicates).toBeLessThan((r.summary.journal as any).entries);   // re-sends happen, but are dropped
+      } finally { await net.close(); }
+    }, 120_000);
+  }
+
+  it('a broker hard kill and restart mid-upload loses nothing', async () => {
+    const dataDir = tmp('pf-kill-');
+    const m = await startMosquitto();
+    const net = await connectNetwork(m.url, dataDir, { protocolVersion: 4 });
+    const conf = join(m.dir, 'mosquitto.conf');
+    try {
+      const r = await runScenario(scenario([...sales('A', 8), ...sales('B', 8), ...sales('C', 8)]), {
+        dataDir, bundle: bundle(), network: net,
+        beforeEvent: async (i) => {
+          if (i === 8) await m.proc.kill('SIGKILL');                       // gone mid-day, without a goodbye
+          if (i === 16) {
+            const { spawn } = await import('node:child_process');
+            const child = spawn('/usr/sbin/mosquitto', ['-c', conf], { stdio: 'ignore' });
+            m.proc = { child, log: '', kill: async (s = 'SIGTERM') => { child.kill(s); await new Promise((res) => child.once('exit', res)); } };
+            await waitPort(m.port);
+            await new Promise((res) => setTimeout(res, 600));               // clients reconnect (200 ms period)
+          }
+        },
+      });
+      // The kill was real: the terminal saw its link go and come back, and carried on.
+      expect(r.lines.filter((l) => l.event === 'link').map((l) => l.up)).toEqual(expect.arrayContaining([false, true]));
+      allDelivered(r, net);
+    } finally { await net.close(); await m.stop(); }
+  }, 120_000);
+
+  it('a backend that crashes mid-drain and comes back: nothing lost, nothing stored twice', async () => {
+    const dataDir = tmp('pf-crash-');
+    let crashed = false;
+    const net = await connectNetwork(mosq.url, dataDir, { protocolVersion: 4 });
+    try {
+      const r = await runScenario(scenario([...sales('A', 10), ...sales('B', 10)]), {
+        dataDir, bundle: bundle(), network: net,
+        beforeEvent: async (i) => { if (i === 5) { net.crashBackend(); crashed = true; } if (i === 12) await net.restartBackend(); },
+      });
+      expect(crashed).toBe(true);
+      allDelivered(r, net);
+    } finally { await net.close(); }
+  }, 120_000);
+
+  it('the terminal compacts only what was settled and acknowledged', async () => {
+    const dataDir = tmp('pf-compact-');
+    const net = await connectNetwork(mosq.url, dataDir, { protocolVersion: 4 });
+    try {
+      const many = Array.from({ length: 260 }, (_, i) => ({ at: `+${i * 20}s`, ...card(`S${i}`, 100) }));
+      const p = policy();
+      p.resources.batchMaxTxns = 1000; p.limits.velocity = { count: 1000, windowS: 60 };
+      const sc = parseScenario({ name: 'compact', device: { id: 'T-TEL', fleet: 'tel' }, policy: p,
+        start: { time: '2026-03-02T10:00:00+08:00', fix: { lat: 31.2304, lon: 121.4737, accuracyM: 10 } },
+        events: [...many, { at: '+90m', settle: {} }, { at: '+91m', ...card('AFTER') }] });
+      const r = await runScenario(sc, { dataDir, bundle: bundle(), network: net });
+      allDelivered(r, net);
+      const { readdirSync } = await import('node:fs');
+      const segs = readdirSync(join(dataDir, 'j')).sort();
+      expect(segs.length).toBeGreaterThanOrEqual(1);
+      expect(+segs[0]!).toBeGreaterThan(1);                                   // old segments are gone
+      const { exportJournal } = await import('../../src/journal/journal');
+      const { NodeHal } = await import('../../host-sim/hal-node');
+      const { splitSequence } = await import('../../src/codec/cbor');
+      const { parseEntry } = await import('../../src/journal/entry');
+      const recs = splitSequence(exportJournal(new NodeHal({ dir: dataDir, storageBytes: 1 << 30, startWallMs: 0 })).bytes);
+      const first = (recs as any).value.map(parseEntry).find((e: any) => e.ok).value.seq;
+      expect(first).toBeLessThanOrEqual((r.summary.journal as any).acknowledgedThrough);  // nothing past the ack was deleted
+      expect(first).toBeGreaterThan(1);
+    } finally { await net.close(); }
+  }, 180_000);
+});
+
+describe('commands and acknowledgements from the network', () => {
+  it('forged, replayed and expired commands, and an unsigned ack, are refused and journaled with a reason', async () => {
+    const dataDir = tmp('pf-cmd-');
+    const net = await connectNetwork(mosq.url, dataDir, { protocolVersion: 4 });
+    const attacker = mqtt.connect(mosq.url, { protocolVersion: 4 });
+    await new Promise((res) => attacker.once('connect', res));
+    const cmdTopic = 'preflight/v1/tel/T-TEL/cmd', ackTopic = 'preflight/v1/tel/T-TEL/ack';
+    try {
+      const r = await runScenario(scenario([
+        card('A'), { cmd: { kind: 'lock', why: 'audit' } }, card('LOCKED'), { cmd: { kind: 'unlock' } }, { cmd: { kind: 'unlock', replay: true } },
+        { cmd: { kind: 'lock', forge: true } }, { cmd: { kind: 'lock', expired: true } },
+        card('B'), card('C'), card('D'),
+      ]), {
+        dataDir, bundle: bundle(), network: net,
+        beforeEvent: async (i) => {
+          if (i === 7) {
+            // Straight onto the wire: an ack with no signature, and one signed by someone else.
+            attacker.publish(ackTopic, Buffer.from(encode({ dev: 'T-TEL', seq: 1_000_000 })), { qos: 1 });
+            attacker.publish(ackTopic, Buffer.from(sign1(encode({ dev: 'T-TEL', seq: 1_000_000 }), newKeyPair().secretKey)), { qos: 1 });
+            attacker.publish(cmdTopic, Buffer.from(sign1(encode({ dev: 'T-TEL', n: 99, exp: Date.now() + 1e9, kind: 'lock' }), newKeyPair().secretKey)), { qos: 1 });
+            await new Promise((res) => setTimeout(res, 200));
+          }
+        },
+      });
+      const cmds = r.lines.filter((l) => l.event === 'command');
+      expect(cmds.map((c) => [c.kind, c.accepted])).toEqual([['lock', true], ['unlock', true], ['unlock', false], ['lock', false], ['lock', false]]);
+      expect(cmds[2]!.why).toMatch(/replay/);
+      expect(cmds[3]!.why).toMatch(/signature/);
+      expect(cmds[4]!.why).toMatch(/expired/);
+      expect((r.lines.find((l) => l.event === 'decision' && l.ref === 'LOCKED') as any).reasons).toContain('DEVICE_LOCKED');
+      expect((r.lines.find((l) => l.event === 'decision' && l.ref === 'D') as any).reasons).not.toContain('DEVICE_LOCKED');
+      allDelivered(r, net);                                       // the forged acks freed nothing and stopped nothing
+      const { exportJournal } = await import('../../src/journal/journal');
+      const { NodeHal } = await import('../../host-sim/hal-node');
+      const { splitSequence } = await import('../../src/codec/cbor');
+      const { parseEntry } = await import('../../src/journal/entry');
+      const recs = (splitSequence(exportJournal(new NodeHal({ dir: dataDir, storageBytes: 1 << 30, startWallMs: 0 })).bytes) as any).value;
+      const rejected = recs.map(parseEntry).filter((e: any) => e.ok && e.value.type === 'command' && !e.value.body.accepted);
+      expect(rejected.length).toBe(4);                                 // three from the scenario, one from the wire
+      expect(rejected.every((e: any) => e.value.body.reason === 'COMMAND_REJECTED' && e.value.body.why)).toBe(true);
+    } finally { attacker.end(true); await net.close(); }
+  }, 120_000);
+});
+
+describe('other brokers', () => {
+  it('the embedded broker (aedes) and the NATS MQTT gateway deliver the default day', async () => {
+    const day = JSON.parse(readFileSync('host-sim/scenarios/day-at-a-shop.json', 'utf8'));
+    for (const broker of ['embedded', 'nats'] as const) {
+      const dataDir = tmp(`pf-${broker}-`);
+      const nats = broker === 'nats' ? await startNatsCluster(3) : null;
+      const net = await connectNetwork(nats ? nats.nodes[0]!.mqttUrl : 'embedded', dataDir, { protocolVersion: 4 });
+      try {
+        const sc = parseScenario(day);
+        const r = await runScenario(sc, { dataDir, bundle: bundle(), network: net });
+        allDelivered(r, net, 'T-0001');
+      } finally { await net.close(); await nats?.stop(); }
+    }
+  }, 180_000);
+});
