@@ -50,5 +50,12 @@ size: build
 	cp host-sim/hal-prelude.js dist/size/
 	node dist/size/size-check.mjs
 
+# Long runs, not in CI: a simulated month with random faults; the fuzz doors at 20x.
+soak: build
+	npx vitest run --config test/soak/vitest.config.ts
+
+fuzz: build
+	FUZZ_SCALE=20 npx vitest run test/fuzz
+
 clean:
 	rm -rf dist .sim-data

@@ -15,6 +15,8 @@ export interface Faults {
   midWrite: boolean;
   /** Storage writes fail with IO while set (a worn or removed flash chip). */
   writeError: boolean;
+  /** The next append writes only half its bytes and reports IO, with the power still on. */
+  shortWrite: boolean;
   /** The keystore refuses to hand out the key or to sign (secure element down). */
   signerDown: boolean;
 }
@@ -41,7 +43,9 @@ const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/;
 
 export class NodeHal implements Hal {
   readonly abi = HAL_ABI;
-  readonly faults: Faults = { cutAtWrite: null, midWrite: false, writeError: false, signerDown: false };
+  readonly faults: Faults = { cutAtWrite: null, midWrite: false, writeError: false, shortWrite: false, signerDown: false };
+  /** A wall clock stuck at one reading (a dead RTC or an attacker), while monotonic time goes on. */
+  frozenWallMs: number | null = null;
   /** Set once power is lost: every later write is silently gone, like on a real board. */
   dead = false;
   writes = 0;
@@ -95,7 +99,7 @@ export class NodeHal implements Hal {
   }
 
   clock = {
-    wallMs: () => this.trueWallMs + this.skewMs,
+    wallMs: () => this.frozenWallMs ?? this.trueWallMs + this.skewMs,
     monoMs: () => this.monoMs0,
   };
 
@@ -132,6 +136,11 @@ export class NodeHal implements Hal {
       if (g === 'cut') {
         if (this.faults.midWrite) { appendFileSync(p, data.subarray(0, data.length >> 1)); this.used += data.length >> 1; }
         this.dead = true;
+        return ST.IO;
+      }
+      if (this.faults.shortWrite) {
+        this.faults.shortWrite = false;
+        appendFileSync(p, data.subarray(0, data.length >> 1)); this.used += data.length >> 1;
         return ST.IO;
       }
       appendFileSync(p, data);

@@ -215,7 +215,8 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
       case 'txn': txn(e); break;
       case 'fix': hal.fix = e.fix ? { ...e.fix, monoMs: hal.clock.monoMs() } : null; hal.fixLive = !e.frozen; break;
       case 'clock':
-        if (e.sync) { hal.skewMs = 0; call('clockSync'); emit({ event: 'clock', sync: true }); }
+        if (e.sync) { hal.skewMs = 0; hal.frozenWallMs = null; call('clockSync'); emit({ event: 'clock', sync: true }); }
+        else if (e.freeze !== undefined) { hal.frozenWallMs = e.freeze ? hal.clock.wallMs() : null; emit({ event: 'clock', freeze: e.freeze }); }
         else { hal.skewMs += (e.jumpS ?? 0) * 1000; emit({ event: 'clock', jumpS: e.jumpS }); }
         break;
       case 'network':
@@ -238,6 +239,10 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
       case 'settle': settle(e.hostTotals); break;
       case 'cmd': await command(e.cmd); break;
       case 'signer': hal.faults.signerDown = !e.up; emit({ event: 'signer', up: e.up }); break;
+      case 'fault':
+        hal.faults.writeError = e.fault === 'write-error'; hal.faults.shortWrite = e.fault === 'short-write';
+        emit({ event: 'fault', fault: e.fault });
+        break;
       case 'policy': {
         const r = call<any>('installPolicy', { cose: toHex(signPolicy(e.policy, keys.operator)) });
         if (r) emit({ event: 'policy', accepted: r.ok, version: r.ok ? r.value.version : undefined, why: r.ok ? undefined : r.error });

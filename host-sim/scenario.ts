@@ -8,7 +8,7 @@ export interface Fix { lat: number; lon: number; accuracyM: number }
 export type SimEvent = { at: number; index: number } & (
   | { kind: 'txn'; txn: Record<string, any>; host: Record<string, any> | null }
   | { kind: 'fix'; fix: Fix | null; frozen: boolean }
-  | { kind: 'clock'; jumpS?: number; sync?: boolean }
+  | { kind: 'clock'; jumpS?: number; sync?: boolean; freeze?: boolean }
   | { kind: 'network'; up: boolean }
   | { kind: 'power'; mode: 'cut' | 'restart' | 'arm'; atWrite?: number; midWrite?: boolean }
   | { kind: 'heap'; freeBytes: number | null }
@@ -16,6 +16,7 @@ export type SimEvent = { at: number; index: number } & (
   | { kind: 'settle'; hostTotals: Record<string, { count: number; amount: number }> | null }
   | { kind: 'cmd'; cmd: Record<string, any> }
   | { kind: 'signer'; up: boolean }
+  | { kind: 'fault'; fault: 'write-error' | 'short-write' | 'none' }
   | { kind: 'policy'; policy: Record<string, any> }
 );
 
@@ -100,8 +101,9 @@ export function parseScenario(json: unknown): Scenario {
       const lost = isObj(e.fix) && e.fix.lost === true;
       events.push({ ...base, kind: 'fix', fix: lost ? null : fix(e.fix, `${w}.fix`), frozen: isObj(e.fix) && e.fix.frozen === true });
     } else if (e.clock !== undefined) {
-      if (!isObj(e.clock)) bad(`${w}.clock`, 'must be {jumpS: n} or {sync: true}');
+      if (!isObj(e.clock)) bad(`${w}.clock`, 'must be {jumpS: n}, {sync: true} or {freeze: true|false}');
       if (e.clock.sync === true) events.push({ ...base, kind: 'clock', sync: true });
+      else if (typeof e.clock.freeze === 'boolean') events.push({ ...base, kind: 'clock', freeze: e.clock.freeze });
       else events.push({ ...base, kind: 'clock', jumpS: int(e.clock.jumpS, `${w}.clock.jumpS`, -10 * 365 * 86400, 10 * 365 * 86400) });
     } else if (e.network !== undefined) {
       if (e.network !== 'up' && e.network !== 'down') bad(`${w}.network`, 'must be "up" or "down"');
@@ -131,13 +133,16 @@ export function parseScenario(json: unknown): Scenario {
     } else if (e.cmd !== undefined) {
       if (!isObj(e.cmd) || typeof e.cmd.kind !== 'string') bad(`${w}.cmd`, 'must be an object with a kind');
       events.push({ ...base, kind: 'cmd', cmd: e.cmd });
+    } else if (e.fault !== undefined) {
+      if (!['write-error', 'short-write', 'none'].includes(e.fault)) bad(`${w}.fault`, 'must be "write-error", "short-write" or "none"');
+      events.push({ ...base, kind: 'fault', fault: e.fault });
     } else if (e.signer !== undefined) {
       if (e.signer !== 'fail' && e.signer !== 'recover') bad(`${w}.signer`, 'must be "fail" or "recover"');
       events.push({ ...base, kind: 'signer', up: e.signer === 'recover' });
     } else if (e.policy !== undefined) {
       if (!isObj(e.policy)) bad(`${w}.policy`, 'must be an inline policy object');
       events.push({ ...base, kind: 'policy', policy: e.policy });
-    } else bad(w, 'has no event (txn, fix, clock, network, power, heap, storage, settle, cmd, signer, policy)');
+    } else bad(w, 'has no event (txn, fix, clock, network, power, heap, storage, settle, cmd, signer, fault, policy)');
   });
   return { name: typeof json.name === 'string' ? json.name : 'scenario', device, policy: json.policy, start, events };
 }

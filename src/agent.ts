@@ -245,9 +245,10 @@ export class Agent {
     return ok({ nextBatch: this.journal.ledger.batch.no });
   }
 
+  /** Trusted time arrived (SPEC §5 Clock): re-anchor, and record the high-water mark it replaces. */
   clockSync(): void {
     this.anchor = { wallMs: this.now(), monoMs: this.hal.clock.monoMs(), trusted: true };
-    this.record('clock', { event: 'sync' });
+    this.record('clock', { event: 'sync', previousHighWaterMs: this.journal.ledger.highWaterMs });
   }
 
   /** Background work between transactions: seals when due, telemetry, compaction. */

@@ -117,6 +117,11 @@ export function itemEnd(b: Uint8Array, off: number, depth = 0): Result<number> {
     if (p + n > b.length) return fail('truncated');
     for (let i = 0; i < n; i++) arg = arg * 256 + b[p + i]!;
     p += n;
+    // RFC 8949 §4.2.1 preferred serialisation: an integer or tag number in the shortest form. A
+    // longer one is a second spelling of the same value, which a signed format must not allow.
+    if ((major === 0 || major === 1 || major === 6) && arg < (ai === 24 ? 24 : ai === 25 ? 256 : ai === 26 ? 65536 : 4294967296)) {
+      return fail('integer not in its shortest form (RFC 8949 §4.2.1)');
+    }
   } else if (ai === 31) {
     // Indefinite lengths have no place in deterministic encoding (RFC 8949 §4.2.1); none of our
     // formats use them, and refusing them here keeps cbor-x off its Buffer-only concat path.

@@ -19,10 +19,15 @@ export function frame(kind: number, payload: Uint8Array): Uint8Array {
   return out;
 }
 
-export interface Framed { kind: number; payload: Uint8Array; offset: number; end: number }
+export interface Framed { kind: number; payload: Uint8Array; offset: number; end: number; damaged?: boolean }
 
-/** Splits a segment's bytes into records; stops at the first bad frame and says where. */
-export function unframe(b: Uint8Array, maxRecord = MAX_RECORD): { records: Framed[]; validEnd: number; error: string | null } {
+/**
+ * Splits a segment's bytes into records; stops at the first bad frame and says where. With
+ * `keepDamaged`, a whole frame whose checksum fails is kept (marked) and reading goes on: an export
+ * must show rotten bytes where they are, for verify to name them, rather than end early.
+ */
+export function unframe(b: Uint8Array, maxRecord = MAX_RECORD, keepDamaged = false): { records: Framed[]; validEnd: number; error: string | null } {
+  let damage: string | null = null;
   const records: Framed[] = [];
   let p = 0;
   while (p < b.length) {
@@ -31,9 +36,15 @@ export function unframe(b: Uint8Array, maxRecord = MAX_RECORD): { records: Frame
     const len = readU32(b, p + 2);
     if (len > maxRecord) return { records, validEnd: p, error: `absurd length ${len} at byte ${p}` };
     if (p + HEADER + len > b.length) return { records, validEnd: p, error: `torn record at byte ${p}` };
-    if (crc32(b, p + HEADER, p + HEADER + len) !== readU32(b, p + 6)) return { records, validEnd: p, error: `checksum mismatch at byte ${p}` };
+    if (crc32(b, p + HEADER, p + HEADER + len) !== readU32(b, p + 6)) {
+      if (!keepDamaged) return { records, validEnd: p, error: `checksum mismatch at byte ${p}` };
+      damage ??= `checksum mismatch at byte ${p}`;
+      records.push({ kind: b[p + 1]!, payload: b.subarray(p + HEADER, p + HEADER + len), offset: p, end: p + HEADER + len, damaged: true });
+      p += HEADER + len;
+      continue;
+    }
     records.push({ kind: b[p + 1]!, payload: b.subarray(p + HEADER, p + HEADER + len), offset: p, end: p + HEADER + len });
     p += HEADER + len;
   }
-  return { records, validEnd: p, error: null };
+  return { records, validEnd: p, error: damage };
 }

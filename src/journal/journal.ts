@@ -251,11 +251,12 @@ function parseSealSeq(b: Uint8Array): number | null {
 export function readRecords(hal: Hal, cb: (r: Framed, seq: number, segment: string) => void): string | null {
   const names = hal.storage.list(SEG_PREFIX).filter((n) => /^j\/\d{8}$/.test(n));
   let lastSeq = 0;
+  let problem: string | null = null;
   for (const name of names) {
     const size = hal.storage.size(name);
     const b = size > 0 ? hal.storage.read(name, 0, size) : new Uint8Array(0);
     if (!b) return `segment ${name} unreadable`;
-    const u = unframe(b);
+    const u = unframe(b, undefined, true);
     for (const r of u.records) {
       if (r.kind === KIND_ENTRY) {
         const e = parseEntry(r.payload);
@@ -263,9 +264,9 @@ export function readRecords(hal: Hal, cb: (r: Framed, seq: number, segment: stri
       }
       cb(r, lastSeq, name);
     }
-    if (u.error) return `segment ${name}: ${u.error}`;
+    if (u.error) problem ??= `segment ${name}: ${u.error}`;
   }
-  return null;
+  return problem;
 }
 
 /** The export (SPEC §6): a CBOR sequence (RFC 8742) of every stored record in journal order. */

@@ -70,6 +70,7 @@ function rollKeys(l: Ledger, dateKey: string, monthKey: string): void {
 export function apply(l: Ledger, e: EntryView): void {
   l.seq = e.seq;
   if (e.t > l.highWaterMs) l.highWaterMs = e.t;
+  // (a 'clock' sync below may lower it again)
   const b = e.body;
   switch (e.type) {
     case 'policy': l.policyVersion = b.version; break;
@@ -83,7 +84,15 @@ export function apply(l: Ledger, e: EntryView): void {
       if (l.inflight && l.inflight.ref === (b.request?.ref ?? b.ref)) l.inflight = null;
       break;
     case 'settle': applySettle(l, e); break;
-    case 'clock': if (b.event === 'sync') l.lastSyncWallMs = e.t; break;
+    case 'clock':
+      if (b.event === 'sync') {
+        l.lastSyncWallMs = e.t;
+        // A trusted sync is authoritative: times stamped while the clock ran ahead (journaled as
+        // CLOCK_UNTRUSTED) must not hold the terminal in CLOCK_ROLLBACK until real time catches up.
+        // The sync entry records the mark it replaced.
+        l.highWaterMs = e.t;
+      }
+      break;
     case 'signer': l.signerFailed = b.state === 'failed'; break;
     case 'command':
       if (b.accepted) {
