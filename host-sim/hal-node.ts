@@ -7,7 +7,7 @@ import { createPrivateKey, randomFillSync, sign as nodeSign } from 'node:crypto'
 import { appendFileSync, existsSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, renameSync, rmSync, statSync,
          truncateSync, writeFileSync, writeSync, chmodSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { HAL_ABI, ST, type GpsFix, type Hal, type Status } from '../src/hal/types';
+import { HAL_ABI, ST, STORAGE_NAME, type GpsFix, type Hal, type Status } from '../src/hal/types';
 
 export interface Faults {
   /** Power is lost at the Nth storage write from now (1 = the next); `midWrite` writes half of it first. */
@@ -39,7 +39,6 @@ export interface NetPort {
 
 export const offlineNet: NetPort = { publish: () => ST.OFFLINE, subscribe: () => ST.OK, will: () => ST.OK, connected: () => false };
 
-const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/;
 
 export class NodeHal implements Hal {
   readonly abi = HAL_ABI;
@@ -83,7 +82,7 @@ export class NodeHal implements Hal {
 
   private path(name: string): string | null {
     // The agent's flash: not the keystore's partition, nor the image slots the loader owns.
-    return NAME_RE.test(name) && name.length < 200 && !/^(keystore|img)(\/|$)/.test(name) ? join(this.opts.dir, name) : null;
+    return STORAGE_NAME.test(name) && name.length < 200 && !/^(keystore|img)(\/|$)/.test(name) ? join(this.opts.dir, name) : null;
   }
 
   /** Counts a write; returns 'cut' when power goes at this one. */

@@ -9,6 +9,7 @@ import { fail, ok, type Result } from './util/result';
 import { exportJournal } from './journal/journal';
 import { applyCommand } from './telemetry/commands';
 import { cryptoLoop, selftest } from './selftest';
+import { runHalContract } from './hal/contract';
 
 declare const __PREFLIGHT_VERSION__: string;
 const VERSION = typeof __PREFLIGHT_VERSION__ === 'string' ? __PREFLIGHT_VERSION__ : 'dev';
@@ -41,6 +42,7 @@ const METHODS: Record<string, Handler> = {
   ack: (a, x) => ok(a.telemetry.onAck(hexArg(x?.cose, 'cose'))),
   telemetryStats: (a) => ok({ ...a.telemetry.published, sentThrough: a.telemetry.sentThrough }),
   selftest: () => ok(selftest()),
+  halContract: (a) => ok(runHalContract(a.hal)),
   // make bench: `n` small entries appended (no checks, no seal) to time the journal alone.
   benchAppend: (a, x) => { const n = Math.min(10_000, Math.max(1, x?.n | 0)); for (let i = 0; i < n; i++) a.record('bench', { i }); return ok(n); },
   cryptoLoop: (_a, x) => ok(cryptoLoop(x?.op === 'verify' ? 'verify' : 'sign', x?.impl === 'tweetnacl' ? 'tweetnacl' : 'ours', Math.min(1000, Math.max(1, x?.n | 0)))),

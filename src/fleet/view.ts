@@ -44,12 +44,12 @@ export function renderSnapshot(s: Snapshot, k: Counters, c: (code: string, s: st
     `   messages ${k.messages}  stored ${k.stored}  duplicates ${k.duplicates}  rejected ${k.rejected}  acks ${k.acks}`);
   out.push('', c('1', 'DEVICE               ONLINE  LAST SEEN   STORED  ACKED   DUP  REJ'));
   for (const d of s.devices.rows) {
-    const on = d.online === 1 ? c('32', 'yes   ') : d.online === 0 ? c('31', 'no    ') : 'unknown'.slice(0, 6);
+    const on = d.online === 1 ? c('32', 'yes   ') : d.online === 0 ? c('31', 'no    ') : '?     ';
     out.push(`${d.dev.padEnd(20).slice(0, 20)} ${on}  ${ago(d.last_seen, now).padEnd(10)} ${String(d.last_seq).padStart(7)} ${String(d.seq_acked).padStart(6)} ${String(d.duplicates).padStart(5)} ${String(d.rejected).padStart(4)}`);
   }
   if (s.devices.total > s.devices.rows.length) out.push(c('2', `… and ${s.devices.total - s.devices.rows.length} more`));
   out.push('', c('1', 'VERDICTS') + '  ' + (s.verdicts.map((v) => `${v.stage === 'acquirer' ? 'acquirer ' : ''}${v.verdict} ${v.n}`).join('  ') || 'none yet'));
-  for (const r of s.reasons) out.push(`  ${(r.verdict === 'deny' ? c('31', r.verdict) : c('33', r.verdict)).padEnd(6)} ${r.name.padEnd(24)} ${r.n}`);
+  for (const r of s.reasons) out.push(`  ${c(r.verdict === 'deny' ? '31' : '33', r.verdict.padEnd(6))} ${r.name.padEnd(24)} ${r.n}`);
   out.push('', c('1', `OPEN ALERTS ${s.alerts.open}`));
   for (const a of s.alerts.rows) {
     const sev = a.severity === 'critical' ? c('31', a.severity) : c('33', a.severity);

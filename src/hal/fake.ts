@@ -2,7 +2,7 @@
 // every adapter is checked against (test/contract). No files, no network: published messages
 // are kept in `sent` for tests to read.
 
-import { HAL_ABI, ST, type GpsFix, type Hal, type Status } from './types';
+import { HAL_ABI, ST, STORAGE_NAME, type GpsFix, type Hal, type Status } from './types';
 
 export interface FakeHal extends Hal {
   files: Map<string, Uint8Array>;
@@ -20,6 +20,7 @@ export function fakeHal(startWallMs = Date.UTC(2026, 2, 2, 1, 0, 0), seed = 1): 
   const sent: FakeHal['sent'] = [];
   const used = () => { let n = 0; files.forEach((f) => (n += f.length)); return n; };
   const put = (name: string, data: Uint8Array): Status => {
+    if (!STORAGE_NAME.test(name)) return ST.INVALID;
     const old = files.get(name)?.length ?? 0;
     if (used() - old + data.length > capacity) return ST.NO_SPACE;
     files.set(name, data);
@@ -43,6 +44,7 @@ export function fakeHal(startWallMs = Date.UTC(2026, 2, 2, 1, 0, 0), seed = 1): 
         return f.slice(off, Math.min(f.length, off + len));
       },
       append(n, d) {
+        if (!STORAGE_NAME.test(n)) return ST.INVALID;
         const f = files.get(n) ?? new Uint8Array(0);
         const g = new Uint8Array(f.length + d.length); g.set(f); g.set(d, f.length);
         return put(n, g);

@@ -18,6 +18,9 @@ export const ST = {
   OFFLINE: -100,
 } as const;
 
+/** Storage names: flat path segments of letters, digits, '.', '_' and '-', never '..' or absolute. */
+export const STORAGE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/;
+
 export interface GpsFix {
   lat: number;        // WGS-84 degrees
   lon: number;        // WGS-84 degrees
