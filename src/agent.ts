@@ -9,7 +9,8 @@ import { impliedSpeedKmh } from './checks/geo';
 import { decide } from './checks/preflight';
 import { parseTxn } from './checks/txn';
 import { ROLLBACK_GRACE_MS, type ClockAnchor } from './checks/clock';
-import { loadOrCreateKey, type DeviceKey } from './crypto/device-key';
+import { commitRotation, loadOrCreateKey, prepareRotation, type DeviceKey } from './crypto/device-key';
+import { fromHex } from './util/bytes';
 import { sha512, useSha512 } from './crypto/hash';
 import { createEd25519 } from './crypto/ed25519';
 import { useEd25519 } from './crypto/ed25519-impl';
@@ -70,6 +71,8 @@ export class Agent {
       recovered: { seq: r.seq, tornBytes: r.tornBytes, replayed: r.replayed, fromCheckpoint: r.fromCheckpoint, note: r.note },
       policyVersion: this.policy?.version ?? 0, policyProblem: this.policyProblem?.name,
     });
+    // A rotation the old key already sealed but the power stopped before the switch: finish it.
+    this.finishRotation();
     // A request sent before the power went: its outcome is unknown, so reverse it (SPEC §5).
     const inflight = l.inflight;
     if (inflight) this.settleUnknown(inflight, 'power lost before the answer');
@@ -268,7 +271,9 @@ export class Agent {
   sealNow(): boolean {
     const j = this.journal;
     if (j.unsealed === 0) return true;
-    const r = j.seal(this.key, this.now());
+    // The old key must not seal past its own rotation: finish the switch first or count it a failure.
+    if (this.rotationSealed()) this.finishRotation();
+    const r = this.rotationSealed() ? fail('key rotation could not finish') : j.seal(this.key, this.now());
     if (!r.ok) {
       if (!j.ledger.signerFailed) {
         // RKSV "Sicherheitseinrichtung ausgefallen": entries go on unsealed, the outage is on record.
@@ -281,7 +286,43 @@ export class Agent {
       this.record('signer', { state: 'recovered', sealedThrough: r.value.seq });
       j.seal(this.key, this.now());
     }
+    // The seal just made may cover a key-rotate entry: switch, and seal the switch with the new key.
+    if (this.finishRotation()) j.seal(this.key, this.now());
     this.telemetry.sealed();
+    return true;
+  }
+
+  /**
+   * Key rotation (SPEC §6): the new public key is journaled, the old key seals that entry, and only
+   * then does the terminal switch. Each step survives a power cut: boot and every seal finish it.
+   */
+  rotateKey(): Result<{ newPub: string }> {
+    if (this.journal.ledger.keyRotation) return fail('a rotation is already under way');
+    const next = prepareRotation(this.hal);
+    if (!next.ok) return next;
+    if (this.record('key-rotate', { newPub: toHex(next.value), oldPub: toHex(this.key.pub) }) === null) return fail('journal refused the rotation');
+    this.sealNow();
+    return ok({ newPub: toHex(next.value) });
+  }
+
+  /** True once the old key has sealed a key-rotate entry: from then on only the new key may seal. */
+  private rotationSealed(): boolean {
+    const kr = this.journal.ledger.keyRotation;
+    return !!kr && this.journal.sealedSeq >= kr.seq;
+  }
+
+  /** Switches to the new key once the old one sealed the change; true when it switched now. */
+  private finishRotation(): boolean {
+    const kr = this.journal.ledger.keyRotation;
+    if (!kr || !this.rotationSealed()) return false;               // nothing to finish, or not sealed yet
+    if (toHex(this.key.pub) !== kr.newPub) {
+      const pub = fromHex(kr.newPub);
+      const c = pub ? commitRotation(this.hal, pub) : fail('bad newPub');
+      if (!c.ok) { this.hal.log(3, `key rotation: ${c.error}`); return false; }
+      this.key = c.value;
+    }
+    this.record('key-rotated', { pub: kr.newPub });
+    this.telemetry.alert('KEY_ROTATED', { pub: kr.newPub });
     return true;
   }
 

@@ -43,6 +43,7 @@ const METHODS: Record<string, Handler> = {
   telemetryStats: (a) => ok({ ...a.telemetry.published, sentThrough: a.telemetry.sentThrough }),
   selftest: () => ok(selftest()),
   halContract: (a) => ok(runHalContract(a.hal)),
+  rotateKey: (a) => a.rotateKey(),
   // make bench: `n` small entries appended (no checks, no seal) to time the journal alone.
   benchAppend: (a, x) => { const n = Math.min(10_000, Math.max(1, x?.n | 0)); for (let i = 0; i < n; i++) a.record('bench', { i }); return ok(n); },
   cryptoLoop: (_a, x) => ok(cryptoLoop(x?.op === 'verify' ? 'verify' : 'sign', x?.impl === 'tweetnacl' ? 'tweetnacl' : 'ours', Math.min(1000, Math.max(1, x?.n | 0)))),

@@ -8,6 +8,8 @@ import { fail, ok, type Result } from '../util/result';
 import { ed25519 } from './ed25519-impl';
 
 export const SEED_SLOT = 'device.seed';
+/** The next key during a rotation: made first, switched to only after the old key sealed the change. */
+export const NEXT_SLOT = 'device.seed.next';
 export const PUB_FILE = 'device.pub';
 
 export interface DeviceKey { pub: Uint8Array; native: boolean; sign(msg: Uint8Array): Uint8Array | null }
@@ -29,8 +31,11 @@ export function loadOrCreateKey(hal: Hal): Result<DeviceKey & { created: boolean
     if (hal.keystore.put(SEED_SLOT, seed) !== ST.OK) return fail('keystore refused the new key');
     created = true;
   }
-  if (!pub || created) {
-    pub = ed25519.publicKey(seed);
+  // The public key follows from the seed (~1 ms with the BigInt signer): derive it rather than trust
+  // device.pub, which a power cut in the middle of a key rotation may have left behind.
+  const derived = ed25519.publicKey(seed);
+  if (!pub || created || toHex(pub) !== toHex(derived)) {
+    pub = derived;
     hal.storage.replace(PUB_FILE, utf8(toHex(pub) + '\n'));
   }
   seed.fill(0);
@@ -41,6 +46,32 @@ function readPub(hal: Hal): Uint8Array | null {
   const n = hal.storage.size(PUB_FILE);
   const b = n === 65 || n === 64 ? hal.storage.read(PUB_FILE, 0, 64) : null;
   return b ? fromHex(String.fromCharCode.apply(null, Array.from(b))) : null;
+}
+
+/** Step 1 of a rotation (SPEC §6): a new key in its own slot; returns its public key. */
+export function prepareRotation(hal: Hal): Result<Uint8Array> {
+  let seed = hal.keystore.get(NEXT_SLOT);
+  if (!seed || seed.length !== 32) {
+    seed = new Uint8Array(32);
+    if (hal.random.fill(seed) !== ST.OK || seed.every((b) => b === 0)) return fail('random source failed');
+    if (hal.keystore.put(NEXT_SLOT, seed) !== ST.OK) return fail('keystore refused the next key');
+  }
+  const pub = ed25519.publicKey(seed);
+  seed.fill(0);
+  return ok(pub);
+}
+
+/** Last step: the next key becomes the device key (after the old one sealed the key-rotate entry). */
+export function commitRotation(hal: Hal, expectPub: Uint8Array): Result<DeviceKey> {
+  const seed = hal.keystore.get(NEXT_SLOT);
+  if (!seed || seed.length !== 32) return fail('no next key in the keystore');
+  const pub = ed25519.publicKey(seed);
+  if (toHex(pub) !== toHex(expectPub)) { seed.fill(0); return fail('the next key does not match the journaled one'); }
+  if (hal.keystore.put(SEED_SLOT, seed) !== ST.OK) { seed.fill(0); return fail('keystore refused the switch'); }
+  seed.fill(0);
+  hal.keystore.put(NEXT_SLOT, new Uint8Array(0));
+  hal.storage.replace(PUB_FILE, utf8(toHex(pub) + '\n'));
+  return ok({ pub, native: typeof hal.keystore.sign === 'function', sign: signer(hal, pub) });
 }
 
 /** Reads the seed for each signature and wipes it after; null whenever the keystore fails. */

@@ -32,6 +32,7 @@ export interface Ledger {
   policyVersion: number;
   signerFailed: boolean;
   lastSyncWallMs: number;      // wall time of the last trusted sync (0 = never)
+  keyRotation: { seq: number; newPub: string } | null; // journaled, not yet switched to
 }
 
 export function emptyLedger(): Ledger {
@@ -41,7 +42,7 @@ export function emptyLedger(): Ledger {
     month: { key: '', card: 0, qr: 0 }, recent: [],
     batch: { no: 1, count: 0, totals: {}, firstSeq: 1 }, settledThroughSeq: 0, settle: null,
     txns: {}, inflight: null, reversals: [], cmdCounter: 0, locked: null, hoursExtensionUntilMs: 0,
-    policyVersion: 0, signerFailed: false, lastSyncWallMs: 0,
+    policyVersion: 0, signerFailed: false, lastSyncWallMs: 0, keyRotation: null,
   };
 }
 
@@ -94,6 +95,8 @@ export function apply(l: Ledger, e: EntryView): void {
       }
       break;
     case 'signer': l.signerFailed = b.state === 'failed'; break;
+    case 'key-rotate': l.keyRotation = { seq: e.seq, newPub: b.newPub }; break;
+    case 'key-rotated': l.keyRotation = null; break;
     case 'command':
       if (b.accepted) {
         l.cmdCounter = Math.max(l.cmdCounter, b.n);

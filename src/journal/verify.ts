@@ -2,7 +2,7 @@
 // has no gap, every seal's signature holds and its head matches its entry. Shared by the terminal,
 // the fleet consumer and `preflight journal verify`; names the first bad record and why.
 
-import { equalBytes, toHex } from '../util/bytes';
+import { equalBytes, fromHex, toHex } from '../util/bytes';
 import { verifySign1 } from '../crypto/cose';
 import { chainHash, isSealBytes, parseEntry, parseSeal, ZERO32 } from './entry';
 
@@ -15,9 +15,14 @@ export interface VerifyReport {
 }
 
 /** Carries chain state across batches (the fleet consumer verifies batch after batch). */
-export interface ChainState { dev: string | null; lastSeq: number | null; lastHash: Uint8Array | null; sealedThrough: number; pending: Map<number, Uint8Array> }
+export interface ChainState {
+  dev: string | null; lastSeq: number | null; lastHash: Uint8Array | null; sealedThrough: number; pending: Map<number, Uint8Array>;
+  /** The device key now in force: starts as the registered one, follows sealed key rotations. */
+  pub?: Uint8Array;
+  rotation?: { seq: number; newPub: Uint8Array } | null;
+}
 
-export const newChain = (): ChainState => ({ dev: null, lastSeq: null, lastHash: null, sealedThrough: 0, pending: new Map() });
+export const newChain = (): ChainState => ({ dev: null, lastSeq: null, lastHash: null, sealedThrough: 0, pending: new Map(), rotation: null });
 
 /**
  * True when the entries from record `from` on chain to a seal that verifies and whose head is the
@@ -41,7 +46,8 @@ function vouched(records: Uint8Array[], from: number, pub: Uint8Array): boolean 
   return false;
 }
 
-export function verifyRecords(records: Uint8Array[], pub: Uint8Array, chain: ChainState = newChain(), indexBase = 0): VerifyReport {
+export function verifyRecords(records: Uint8Array[], registered: Uint8Array, chain: ChainState = newChain(), indexBase = 0): VerifyReport {
+  let pub = chain.pub ?? registered;
   let entries = 0, seals = 0;
   const indexOfSeq = new Map<number, number>();
   let lastEntryIndex = -1;
@@ -68,6 +74,8 @@ export function verifyRecords(records: Uint8Array[], pub: Uint8Array, chain: Cha
       if (!equalBytes(h, p.head)) return bad(indexOfSeq.get(p.seq) ?? i, `entry ${p.seq} does not match the head its seal signed: altered`);
       chain.sealedThrough = p.seq;
       for (const k of [...chain.pending.keys()]) if (k <= p.seq) chain.pending.delete(k);
+      // A key-rotate entry sealed by the old key hands the chain to the new key (SPEC §6).
+      if (chain.rotation && p.seq >= chain.rotation.seq) { pub = chain.rotation.newPub; chain.pub = pub; chain.rotation = null; }
       seals++;
       continue;
     }
@@ -94,6 +102,11 @@ export function verifyRecords(records: Uint8Array[], pub: Uint8Array, chain: Cha
     chain.lastSeq = x.seq; chain.lastHash = h;
     chain.pending.set(x.seq, h);
     indexOfSeq.set(x.seq, i); lastEntryIndex = i;
+    if (x.type === 'key-rotate') {
+      const np = typeof x.body.newPub === 'string' ? fromHex(x.body.newPub) : null;
+      if (!np || np.length !== 32) return bad(i, 'key-rotate entry without a 32-byte newPub');
+      chain.rotation = { seq: x.seq, newPub: np };
+    }
     if (firstSeq === null) firstSeq = x.seq;
     entries++;
   }

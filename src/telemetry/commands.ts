@@ -7,7 +7,7 @@ import { openSign1 } from '../crypto/cose';
 import { trustAnchors } from '../policy/store';
 import type { Agent } from '../agent';
 
-export const COMMAND_KINDS = ['policy', 'hours-extend', 'resend', 'lock', 'unlock'] as const;
+export const COMMAND_KINDS = ['policy', 'hours-extend', 'resend', 'lock', 'unlock', 'rotate-key'] as const;
 
 export function applyCommand(agent: Agent, bytes: Uint8Array): { accepted: boolean; why: string } {
   const reject = (why: string, n: number | null = null, kind: string | null = null) => {
@@ -55,6 +55,12 @@ export function applyCommand(agent: Agent, bytes: Uint8Array): { accepted: boole
     case 'unlock':
       agent.record('command', base);
       break;
+    case 'rotate-key': {
+      agent.record('command', base);
+      const r = agent.rotateKey();
+      if (!r.ok) agent.hal.log(2, `rotate-key: ${r.error}`);
+      break;
+    }
   }
   return { accepted: true, why: '' };
 }
