@@ -8,12 +8,14 @@ SRC := $(shell find src device host-sim -name '*.ts' -o -name '*.js' -o -name '*
 SCENARIO ?= host-sim/scenarios/day-at-a-shop.json
 SIM_DATA ?= .sim-data/T-0001
 
-.PHONY: all build device host check test sim bench size clean soak fuzz
+.PHONY: all build device host check test sim bench size clean soak fuzz chromium
 
 all: build
 
+# `npm install` against the committed lock (exact pins). Not `npm ci`: the npm 11 on these machines
+# writes a lock without cbor-x's optional platform packages and then refuses it in `npm ci`.
 $(NODE_MODULES): package.json package-lock.json
-	npm ci --no-audit --no-fund
+	npm install --no-audit --no-fund
 	@touch $@
 
 $(BUNDLE): $(NODE_MODULES) $(SRC)
@@ -32,8 +34,12 @@ check: $(NODE_MODULES)
 	npx tsc -p tsconfig.json
 	node test/check-core.mjs
 
-test: build check size
+test: build check size chromium
 	npx vitest run
+
+# Debian's Chromium renders the HTML report in a test (issue 10); installed here on a fresh machine.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium)
 
 sim: build
 	rm -rf $(SIM_DATA)

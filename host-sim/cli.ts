@@ -22,6 +22,9 @@ import { readOnly } from './readonly-hal';
 import { imageCommand, IMAGE_HELP } from './image-cli';
 import { enrolCommand, ENROL_HELP } from '../device/provision/enrol';
 import { installImage } from './loader';
+import { htmlReport } from './report-html';
+import { validatePolicy } from '../src/policy/validate';
+import { preparePolicy } from '../device/provision/policy';
 
 const HELP = `preflight: service-point preflight for payment terminals
 
@@ -127,7 +130,16 @@ async function main(argv: string[]): Promise<number> {
           onLine: (l) => { if (json) out(JSON.stringify(l)); else if (l.event !== 'summary') { const t = timelineLine(l, c, L); if (t) out(t); } },
           onProgress: json ? undefined : progressBar(process.stderr),
         });
-        if (!json) { out(summaryText(r.summary, c, L)); out(`\ndata folder: ${dataDir}`); }
+        if (!json) {
+          out(summaryText(r.summary, c, L));
+          out(`\ndata folder: ${dataDir}`);
+          const pol = typeof sc.policy === 'object' && sc.policy ? validatePolicy(preparePolicy(sc.policy), true) : null;
+          if (pol && pol.ok) {
+            const html = `${dataDir.replace(/\/+$/, '')}-report.html`;
+            writeFileSync(html, htmlReport(pol.value, r.lines, r.summary));
+            out(`report: ${html}`);
+          }
+        }
       } finally { await network?.close(); }
       return 0;
     }

@@ -146,7 +146,8 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
     if (!d) return;
     if (!d.ok) { emit({ event: 'error', ref, error: d.error }); return; }
     const v = d.value;
-    emit({ event: 'decision', ref: v.ref, at: fmtAt(hal.clock.wallMs()), verdict: v.verdict, reasons: v.reasons.map((r: any) => r.name), detail: v.reasons });
+    emit({ event: 'decision', ref: v.ref, at: fmtAt(hal.clock.wallMs()), verdict: v.verdict, reasons: v.reasons.map((r: any) => r.name), detail: v.reasons,
+           fix: hal.fix ? { lat: hal.fix.lat, lon: hal.fix.lon, accuracyM: hal.fix.accuracyM } : null });
     if (!v.request) return;
     const answer = linkUp ? acq.answer(v.request, e.host) : { timeout: true };
     const r = call<any>('answer', { ref: v.ref, answer }, ref);
