@@ -14,6 +14,12 @@ import { provision, simKeys, type SimKeys } from './provision-sim';
 import type { Scenario, SimEvent } from './scenario';
 import { DeviceCrash, DeviceVM, type CallResult } from './vm';
 import type { Network, Port } from './network';
+import { loadInstalledImage } from './loader';
+import { readImageDir, stageUpdate } from '../device/provision/flash';
+import { MANIFEST } from '../device/provision/manifest';
+import { parseSign1 } from '../src/crypto/cose';
+import { decode } from '../src/codec/cbor';
+import { sha512 } from '../src/crypto/hash';
 
 export type Line = Record<string, unknown> & { event: string };
 
@@ -41,6 +47,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
   const policyBytes = sc.policy === null ? null : opts.policyBytes ?? signPolicy(sc.policy as Record<string, unknown>, keys.operator);
   provision(opts.dataDir, keys, policyBytes);
   let vm = null as DeviceVM | null;
+  let bundleText = opts.bundle;   // what the loader runs; an accepted image-update may change it
   const hal = new NodeHal({
     dir: opts.dataDir, storageBytes: sc.device.storageBytes, startWallMs: sc.start.timeMs, nativeSigner: sc.device.nativeSigner,
     heapFree: () => (vm ? vm.heapFree() : sc.device.heapLimitBytes),
@@ -101,7 +108,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
     hal.powerOn();
     if (net) { port = net.port(sc.device, () => linkUp); hal.net = port; }
     try {
-      vm = await DeviceVM.load({ bundle: opts.bundle, hal, heapLimitBytes: sc.device.heapLimitBytes, debug: opts.debugVm });
+      vm = await DeviceVM.load({ bundle: bundleText, hal, heapLimitBytes: sc.device.heapLimitBytes, debug: opts.debugVm });
       const r = vm.start({ dev: sc.device.id, fleet: sc.device.fleet }, bootReason);
       if (hal.dead) { down('power-cut', 'boot'); return; }
       if (!r.ok) { emit({ event: 'boot', ok: false, error: r.error }); vm.dispose(); vm = null; return; }
@@ -188,20 +195,47 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
 
   const command = async (cmd: Record<string, any>) => {
     let bytes: Uint8Array;
+    let image: ReturnType<typeof readImageDir> | null = null;
     if (cmd.replay && lastCmd) bytes = lastCmd;
     else {
-      const { kind, forge, expired, replay: _r, n, policy, ...args } = cmd;
+      const { kind, forge, expired, replay: _r, n, policy, image: imagePath, ...args } = cmd;
       const body: Record<string, unknown> = { dev: cmd.dev ?? sc.device.id, n: n ?? ++cmdN, kind,
         exp: hal.clock.wallMs() + (expired ? -60_000 : 3600_000), ...args };
       if (typeof n === 'number') cmdN = Math.max(cmdN, n);
       if (kind === 'policy') body.policy = signPolicy(policy ?? (sc.policy as Record<string, unknown>), keys.operator);
       if (kind === 'hours-extend' && body.untilMs === undefined) body.untilMs = hal.clock.wallMs() + (cmd.minutes ?? 60) * 60_000;
+      if (kind === 'image-update') {
+        image = readImageDir(String(imagePath ?? ''));
+        const m = image.get(MANIFEST);
+        const parsed = m ? parseSign1(m, 'manifest') : null;
+        const mv = parsed && parsed.ok ? decode(parsed.value.payload, 'manifest') : null;
+        body.manifestSha512 = m ? toHex(sha512(m)) : '';
+        body.version = mv && mv.ok ? (mv.value as { version?: number }).version : 0;
+      }
       delete body.minutes;
       bytes = sign1(encode(body), forge ? newKeyPair().secretKey : keys.operator.secretKey);
       lastCmd = bytes;
     }
     const r = call<{ accepted: boolean; why: string }>('command', { cose: toHex(bytes) });
     if (r && r.ok) emit({ event: 'command', kind: cmd.kind, accepted: r.value.accepted, why: r.value.why || undefined });
+    if (cmd.kind === 'image-update' && image && r && r.ok && r.value.accepted) await updateImage(image);
+  };
+
+  /** The firmware's part of an accepted image-update: stage, restart, let the loader verify and switch. */
+  const updateImage = async (image: ReturnType<typeof readImageDir>) => {
+    const staged = stageUpdate(opts.dataDir, image);
+    if (!staged.ok) { emit({ event: 'image', staged: false, why: staged.error }); bootReason = `image-refused: ${staged.error}`; }
+    call('shutdown');
+    if (vm) { heapPeak = Math.max(heapPeak, vm.heapPeakBytes); vm.dispose(); vm = null; }
+    if (port) { port.end(false); port = null; }
+    const l = loadInstalledImage(opts.dataDir);
+    if (l.ok) {
+      bundleText = l.bundle;
+      if (l.committed) bootReason = `image-updated: version ${l.committed.version}`;
+      else if (l.refused) bootReason = `image-refused: ${l.refused}`;
+      emit({ event: 'image', staged: staged.ok, running: l.manifest.version, slot: l.slot, refused: l.refused ?? undefined });
+    } else emit({ event: 'image', staged: staged.ok, error: l.reason });
+    await boot();
   };
 
   await boot();

@@ -7,7 +7,7 @@ import { openSign1 } from '../crypto/cose';
 import { trustAnchors } from '../policy/store';
 import type { Agent } from '../agent';
 
-export const COMMAND_KINDS = ['policy', 'hours-extend', 'resend', 'lock', 'unlock', 'rotate-key'] as const;
+export const COMMAND_KINDS = ['policy', 'hours-extend', 'resend', 'lock', 'unlock', 'rotate-key', 'image-update'] as const;
 
 export function applyCommand(agent: Agent, bytes: Uint8Array): { accepted: boolean; why: string } {
   const reject = (why: string, n: number | null = null, kind: string | null = null) => {
@@ -55,6 +55,14 @@ export function applyCommand(agent: Agent, bytes: Uint8Array): { accepted: boole
     case 'unlock':
       agent.record('command', base);
       break;
+    case 'image-update': {
+      // The agent authenticates the instruction; the firmware's loader fetches the image, checks
+      // its manifest against the release key and switches slots at the next boot (device/README.md).
+      if (typeof c.manifestSha512 !== 'string' || !/^[0-9a-f]{128}$/.test(c.manifestSha512)) return reject('image-update needs manifestSha512 (128 hex)', n, kind);
+      if (!Number.isSafeInteger(c.version) || c.version < 1) return reject('image-update needs an integer version', n, kind);
+      agent.record('command', { ...base, manifestSha512: c.manifestSha512, version: c.version });
+      break;
+    }
     case 'rotate-key': {
       agent.record('command', base);
       const r = agent.rotateKey();
