@@ -24,13 +24,15 @@ import { localTime } from './time/local';
 import { toHex } from './util/bytes';
 import { fail, ok, type Result } from './util/result';
 import { Telemetry } from './telemetry/telemetry';
+import { applyCommand } from './telemetry/commands';
+import type { CommandHost, TelemetryHost } from './telemetry/host';
 
 export interface AgentConfig { dev: string; fleet: string; version?: string }
 
 const DEFAULT_SEALING = { maxUnsealedEntries: 16, maxUnsealedS: 60 };
 const slim = (rs: Reason[]) => rs.map((r) => ({ name: r.name, severity: r.severity, params: r.params }));
 
-export class Agent {
+export class Agent implements TelemetryHost, CommandHost {
   readonly journal: Journal;
   key!: DeviceKey;
   policy: Policy | null = null;
@@ -329,6 +331,10 @@ export class Agent {
   shutdown(): void { this.sealNow(); this.journal.writeCheckpoint(); }
 
   onEvent(ev: HalEvent): void { this.telemetry.onEvent(ev); }
+
+  command(bytes: Uint8Array): { accepted: boolean; why: string } { return applyCommand(this, bytes); }
+  alert(kind: string, detail: Record<string, unknown>): void { this.telemetry.alert(kind, detail); }
+  resendFrom(seq: number): void { this.telemetry.sentThrough = Math.max(0, Math.min(this.telemetry.sentThrough, seq - 1)); }
 
   status() {
     const j = this.journal, l = j.ledger;

@@ -7,7 +7,6 @@ import { HAL_ABI, type Hal, type HalEvent } from './hal/types';
 import { fromHex, toHex } from './util/bytes';
 import { fail, ok, type Result } from './util/result';
 import { exportJournal } from './journal/journal';
-import { applyCommand } from './telemetry/commands';
 import { cryptoLoop, selftest } from './selftest';
 import { runHalContract } from './hal/contract';
 
@@ -38,7 +37,7 @@ const METHODS: Record<string, Handler> = {
   shutdown: (a) => { a.shutdown(); return ok(null); },
   status: (a) => ok(a.status()),
   installPolicy: (a, x) => a.installPolicy(hexArg(x?.cose, 'cose')),
-  command: (a, x) => ok(applyCommand(a, hexArg(x?.cose, 'cose'))),
+  command: (a, x) => ok(a.command(hexArg(x?.cose, 'cose'))),
   ack: (a, x) => ok(a.telemetry.onAck(hexArg(x?.cose, 'cose'))),
   telemetryStats: (a) => ok({ ...a.telemetry.published, sentThrough: a.telemetry.sentThrough }),
   selftest: () => ok(selftest()),

@@ -66,7 +66,15 @@ export class Acker {
     if (!this.pending.size || !this.o.key) return Promise.resolve();
     const batch = [...this.pending];
     this.pending.clear();
-    this.o.store.syncDurable((this.o.now ?? Date.now)());
+    try {
+      this.o.store.syncDurable((this.o.now ?? Date.now)());
+    } catch (e) {
+      // Not durable yet (the database stayed locked): keep them waiting, try again shortly.
+      for (const [dev, a] of batch) if ((this.pending.get(dev)?.seq ?? 0) < a.seq) this.pending.set(dev, a);
+      this.o.onError?.('fsync', e as Error);
+      if (!this.timer) this.timer = setTimeout(() => { this.timer = null; this.flush(); }, 1_000);
+      return Promise.resolve();
+    }
     const key = this.o.key;
     const p = Promise.all(batch.map(async ([dev, a]) => {
       try {

@@ -10,9 +10,11 @@ import { fail, ok, type Result } from '../util/result';
 export const DEV_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 /** How long a miss is remembered, so unknown senders cannot make us hit the disk per message. */
 const MISS_TTL_MS = 5_000;
+/** How long a key is trusted before the file is read again (a device removed or re-keyed). */
+const HIT_TTL_MS = 60_000;
 
 export class Registry {
-  private hits = new Map<string, Uint8Array>();
+  private hits = new Map<string, { pub: Uint8Array; at: number }>();
   private misses = new Map<string, { at: number; why: string }>();
 
   constructor(readonly dir: string, private now: () => number = Date.now) {}
@@ -27,7 +29,8 @@ export class Registry {
 
   lookup(dev: string): Result<Uint8Array> {
     const hit = this.hits.get(dev);
-    if (hit) return ok(hit);
+    if (hit && this.now() - hit.at < HIT_TTL_MS) return ok(hit.pub);
+    this.hits.delete(dev);
     if (!DEV_RE.test(dev)) return fail(`device id "${dev.slice(0, 80)}" is not a registrable name`);
     const miss = this.misses.get(dev);
     if (miss && this.now() - miss.at < MISS_TTL_MS) return fail(miss.why);
@@ -35,7 +38,7 @@ export class Registry {
     try {
       const s = readFileSync(join(this.dir, `${dev}.pub`), 'utf8').trim();
       const pub = /^[0-9a-f]{64}$/.test(s) ? fromHex(s) : null;
-      if (pub) { this.hits.set(dev, pub); this.misses.delete(dev); return ok(pub); }
+      if (pub) { this.hits.set(dev, { pub, at: this.now() }); this.misses.delete(dev); return ok(pub); }
       why = `registry file ${dev}.pub does not hold 64 lowercase hex chars`;
     } catch { why = `device ${dev} is not in the registry`; }
     if (this.misses.size > 10_000) this.misses.clear();

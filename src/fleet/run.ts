@@ -78,9 +78,11 @@ export async function startConsumer(o: ConsumeOptions): Promise<Result<RunningCo
   let source: MqttLink | NatsLink;
   let acks: MqttLink | NatsLink;
   const links: (MqttLink | NatsLink)[] = [];
-  // The consumer exists before the link opens: a persistent session may deliver at once.
-  const pending: { publish: (t: string, p: Uint8Array) => Promise<void> } = { publish: async () => { throw new Error('ack link not open'); } };
-  consumer = new Consumer({ store, registry: c.value.registry, backendKey: c.value.key, publishAck: (t, p) => pending.publish(t, p),
+  // The consumer exists before the link opens (a persistent session may deliver at once); acks
+  // asked for meanwhile wait for the link.
+  let linkUp!: (l: MqttLink | NatsLink) => void;
+  const ackLink = new Promise<MqttLink | NatsLink>((res) => { linkUp = res; });
+  consumer = new Consumer({ store, registry: c.value.registry, backendKey: c.value.key, publishAck: async (t, p) => (await ackLink).publish(t, p),
     onEvent: o.onEvent, ackDelayMs: o.ackDelayMs, afterCommit: o.afterCommit });
   const clientId = o.clientId ?? defaultClientId(o);
   if (c.value.nats) {
@@ -99,7 +101,7 @@ export async function startConsumer(o: ConsumeOptions): Promise<Result<RunningCo
     if (!m.ok) { store.close(); return m; }
     source = acks = m.value; links.push(source);
   }
-  pending.publish = (t, p) => acks.publish(t, p);
+  linkUp(acks);
   consumer.start();
   const mode = c.value.nats ? 'nats' : o.share ? 'mqtt-shared' : 'mqtt';
   let stopped = false;

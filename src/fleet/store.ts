@@ -31,10 +31,20 @@ export class Store {
   private s: Record<string, Database.Statement>;
 
   private constructor(readonly db: Database.Database, readonly file: string) {
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.exec(SCHEMA);
-    db.prepare(`INSERT INTO meta (k, v) VALUES ('schema', ?) ON CONFLICT(k) DO NOTHING`).run(String(SCHEMA_VERSION));
+    // Consumers started together on a new file race to switch it to WAL; that switch can answer
+    // SQLITE_BUSY without waiting on the busy timeout, so the set-up is retried for a while.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = NORMAL');
+        db.exec(SCHEMA);
+        db.prepare(`INSERT INTO meta (k, v) VALUES ('schema', ?) ON CONFLICT(k) DO NOTHING`).run(String(SCHEMA_VERSION));
+        break;
+      } catch (e) {
+        if (!String((e as { code?: string }).code).startsWith('SQLITE_BUSY') || attempt >= 100) throw e;
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20 + Math.floor(Math.random() * 30));
+      }
+    }
     const p = (sql: string) => db.prepare(sql);
     this.s = {
       device: p(`SELECT * FROM devices WHERE dev = ?`),
@@ -70,9 +80,12 @@ export class Store {
 
   /** Opens (creating if needed) the database file; a file that is not SQLite is a value, not a throw. */
   static open(file: string, opts: { mustExist?: boolean } = {}): Result<Store> {
+    let db: Database.Database | null = null;
     try {
-      return ok(new Store(new Database(file, { timeout: 15_000, fileMustExist: !!opts.mustExist }), file));
+      db = new Database(file, { timeout: 15_000, fileMustExist: !!opts.mustExist });
+      return ok(new Store(db, file));
     } catch (e) {
+      db?.close();
       return fail(`database ${file}: ${(e as Error).message}`);
     }
   }

@@ -5,14 +5,14 @@
 import { decode } from '../codec/cbor';
 import { openSign1 } from '../crypto/cose';
 import { trustAnchors } from '../policy/store';
-import type { Agent } from '../agent';
+import type { CommandHost } from './host';
 
 export const COMMAND_KINDS = ['policy', 'hours-extend', 'resend', 'lock', 'unlock', 'rotate-key', 'image-update'] as const;
 
-export function applyCommand(agent: Agent, bytes: Uint8Array): { accepted: boolean; why: string } {
+export function applyCommand(agent: CommandHost, bytes: Uint8Array): { accepted: boolean; why: string } {
   const reject = (why: string, n: number | null = null, kind: string | null = null) => {
     agent.record('command', { accepted: false, n, kind, reason: 'COMMAND_REJECTED', why });
-    agent.telemetry.alert('COMMAND_REJECTED', { n, kind, why });
+    agent.alert('COMMAND_REJECTED', { n, kind, why });
     return { accepted: false, why };
   };
   const o = openSign1(bytes, trustAnchors(agent.hal, 'operator'), 'command');
@@ -47,7 +47,7 @@ export function applyCommand(agent: Agent, bytes: Uint8Array): { accepted: boole
     }
     case 'resend':
       agent.record('command', { ...base, fromSeq: c.fromSeq ?? 1 });
-      agent.telemetry.sentThrough = Math.max(0, Math.min(agent.telemetry.sentThrough, (c.fromSeq ?? 1) - 1));
+      agent.resendFrom(Number.isSafeInteger(c.fromSeq) ? c.fromSeq : 1);
       break;
     case 'lock':
       agent.record('command', { ...base, why: typeof c.why === 'string' ? c.why.slice(0, 80) : 'locked by operator' });

@@ -8,9 +8,8 @@ import { openSign1 } from '../crypto/cose';
 import { ST, type HalEvent } from '../hal/types';
 import { trustAnchors } from '../policy/store';
 import type { Reason } from '../reasons/catalog';
-import type { Agent } from '../agent';
+import type { TelemetryHost } from './host';
 import { parseTopic, topic, type Kind } from './topics';
-import { applyCommand } from './commands';
 
 const ACK_FILE = 'ack';
 /** Unacknowledged data is sent again after this long without an ack (virtual or real time). */
@@ -22,7 +21,7 @@ export class Telemetry {
   lastHealthMs = 0;
   published = { count: 0, bytes: 0, byKind: {} as Record<string, number> };
 
-  constructor(private agent: Agent) {}
+  constructor(private agent: TelemetryHost) {}
 
   private get hal() { return this.agent.hal; }
   private t(kind: Kind) { return topic(this.agent.cfg.fleet, this.agent.cfg.dev, kind); }
@@ -100,7 +99,7 @@ export class Telemetry {
     const tp = parseTopic(ev.topic);
     if (!tp || tp.dev !== this.agent.cfg.dev) return;
     if (tp.kind === 'ack') this.onAck(ev.payload);
-    else if (tp.kind === 'cmd') applyCommand(this.agent, ev.payload);
+    else if (tp.kind === 'cmd') this.agent.command(ev.payload);
   }
 
   /** An acknowledgement signed by the backend key: the highest seq it verified and stored. */
