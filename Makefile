@@ -8,7 +8,7 @@ SRC := $(shell find src device host-sim -name '*.ts' -o -name '*.js' -o -name '*
 SCENARIO ?= host-sim/scenarios/day-at-a-shop.json
 SIM_DATA ?= .sim-data/T-0001
 
-.PHONY: all build device host check test sim bench size clean soak fuzz chromium
+.PHONY: all build device host check test sim bench size clean soak fuzz chromium brokers
 
 all: build
 
@@ -34,8 +34,14 @@ check: $(NODE_MODULES)
 	npx tsc -p tsconfig.json
 	node test/check-core.mjs
 
-test: build check size chromium
+test: build check size chromium brokers
 	npx vitest run
+
+# Tests start their own Mosquitto and NATS processes on free loopback ports (never 1883/4222);
+# this kind of machine ships both, and a bare one gets them from Debian.
+brokers:
+	@command -v mosquitto >/dev/null 2>&1 || test -x /usr/sbin/mosquitto || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mosquitto)
+	@command -v nats-server >/dev/null 2>&1 || test -x /usr/sbin/nats-server || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nats-server)
 
 # Debian's Chromium renders the HTML report in a test (issue 10); installed here on a fresh machine.
 chromium:

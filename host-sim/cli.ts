@@ -37,6 +37,8 @@ usage:
   preflight journal verify FILE --pub DEVICE.pub [--json]
   preflight doctor --data DIR [--lang zh|en] [--json]
   preflight reasons [--lang zh|en] [--json]
+  preflight fleet consume --broker URL --registry DIR [--db FILE] [--backend-key K.key] [--share GROUP] [--json]
+  preflight fleet report --db FILE --dev DEV [--date YYYY-MM-DD] [--lang zh|en] [--json]
 ${IMAGE_HELP.trimEnd()}
 ${ENROL_HELP.trimEnd()}
 
@@ -74,6 +76,7 @@ async function main(argv: string[]): Promise<number> {
   const [cmd, sub, ...rest] = argv;
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') { process.stdout.write(HELP); return cmd ? 0 : 2; }
   const out = (s: string) => process.stdout.write(s + '\n');
+  if (cmd === 'fleet') return (await import('./fleet-cli')).fleetCommand(argv.slice(1));
   if (cmd === 'image') return imageCommand([sub, ...rest].filter((x) => x !== undefined) as string[], out);
   if (cmd === 'enrol') return enrolCommand([sub, ...rest].filter((x) => x !== undefined) as string[], out);
   switch (`${cmd} ${cmd === 'reasons' || cmd === 'doctor' ? '' : sub ?? ''}`.trim()) {

@@ -193,14 +193,17 @@ export class Journal {
   }
 
   /**
-   * Stored records from entry `fromSeq` on: entries up to `maxEntries`, ending with the first seal
-   * that covers them (SPEC §7 journal batch). Reads only the segments from the one holding fromSeq.
+   * Stored records from entry `fromSeq` on, ending with a seal that covers the last of them (SPEC §7
+   * journal batch). A seal always stands right after the entry it covers, so a batch ends exactly at
+   * a seal: the first one at or past `maxEntries` entries, or else the last one there is. Entries
+   * under one seal are never split (after a signer outage there can be more than maxEntries).
+   * Reads only the segments from the one holding fromSeq.
    */
   batchFrom(fromSeq: number, maxEntries: number): Uint8Array[] {
     let i = 0;
     for (let k = 0; k < this.segFirst.length; k++) if (this.segFirst[k]![1] <= fromSeq) i = k;
     const out: Uint8Array[] = [];
-    let entries = 0, lastSeq = 0;
+    let entries = 0, lastSeq = 0, end = 0; // end: length of `out` at the last usable seal
     for (; i < this.segFirst.length; i++) {
       const name = segName(this.segFirst[i]![0]);
       const size = this.hal.storage.size(name);
@@ -211,15 +214,14 @@ export class Journal {
         if (r.kind === KIND_ENTRY) {
           lastSeq += 1;
           if (lastSeq < fromSeq) continue;
-          if (entries >= maxEntries) continue; // keep looking for the seal that covers them
           out.push(r.payload); entries++;
-        } else if (entries > 0) {
-          const d = parseSealSeq(r.payload);
-          if (d !== null && d >= fromSeq + entries - 1) { out.push(r.payload); return out; }
+        } else if (entries > 0 && parseSealSeq(r.payload) === lastSeq) {
+          out.push(r.payload); end = out.length;
+          if (entries >= maxEntries) return out;
         }
       }
     }
-    return []; // no covering seal yet: nothing to send
+    return out.slice(0, end); // nothing sealed yet: an empty batch
   }
 
   /** Deletes whole segments whose every entry is both settled and acknowledged (SPEC §5, §6). */

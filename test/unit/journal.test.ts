@@ -172,3 +172,28 @@ describe('storage full and write errors', () => {
     cleanup(r.dir);
   });
 });
+
+describe('upload batches', () => {
+  it('end exactly at a seal, even when more entries than the batch size sit under one seal', () => {
+    const r = rig({ edit: (p: any) => { p.resources.batchMaxTxns = 10_000; p.limits.card.dailyCount = 10_000; p.limits.velocity = { count: 1000, windowS: 60 }; } });
+    r.hal.faults.signerDown = true;                         // an outage: 40 entries pile up unsealed
+    for (let i = 0; i < 20; i++) sell(r, `U${i}`, 10);
+    r.agent.sealNow();
+    r.hal.faults.signerDown = false;
+    r.agent.sealNow();                                      // one seal now covers all of them
+    for (let i = 0; i < 3; i++) { sell(r, `V${i}`, 10); r.agent.sealNow(); }
+    const j = r.agent.journal;
+    let from = 1, batches = 0;
+    while (from <= j.sealedSeq) {
+      const b = j.batchFrom(from, 8);
+      expect(b.length, `batch from ${from}`).toBeGreaterThan(1);
+      const v = verifyRecords(b, r.agent.key.pub);          // each batch verifies on its own, first prev as given
+      expect(v.valid, v.firstBad?.reason).toBe(true);
+      expect(v.unsealed).toBe(0);
+      from = v.lastSeq! + 1; batches++;
+    }
+    expect(from - 1).toBe(j.sealedSeq);
+    expect(batches).toBeGreaterThan(1);
+    cleanup(r.dir);
+  });
+});

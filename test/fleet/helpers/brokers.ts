@@ -56,7 +56,9 @@ export async function startMosquitto(): Promise<Mosquitto> {
   writeFileSync(join(dir, 'mosquitto.conf'), conf);
   const proc = run('/usr/sbin/mosquitto', ['-c', join(dir, 'mosquitto.conf')], join(dir, 'mosquitto.log'));
   await waitPort(port);
-  return { url: `mqtt://127.0.0.1:${port}`, port, dir, proc, async stop() { await proc.kill(); rmSync(dir, { recursive: true, force: true }); } };
+  // stop() kills whatever `m.proc` is then: a test may restart the broker and swap the process in.
+  const m: Mosquitto = { url: `mqtt://127.0.0.1:${port}`, port, dir, proc, async stop() { await m.proc.kill(); rmSync(dir, { recursive: true, force: true }); } };
+  return m;
 }
 
 export interface NatsNode { name: string; client: number; mqtt: number; http: number; proc: Proc; url: string; mqttUrl: string }

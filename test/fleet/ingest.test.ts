@@ -1,0 +1,245 @@
+// The consumer's verdict on each journal batch (SPEC §6, §7), without a broker: stored once when
+// it verifies and continues the chain; forged, replayed, spliced, gapped, forked, tampered, unsealed
+// and unknown-device batches become alert rows and are never stored; acks cover only what is stored.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decode, encode } from '../../src/codec/cbor';
+import { encodeEntry, parseEntry } from '../../src/journal/entry';
+import { newChain, verifyRecords } from '../../src/journal/verify';
+import { sign1 } from '../../src/crypto/cose';
+import { Consumer } from '../../src/fleet/consumer';
+import { ackPayload } from '../../src/fleet/acks';
+import { classify } from '../../src/fleet/batch';
+import { Registry } from '../../src/fleet/registry';
+import { Store } from '../../src/fleet/store';
+import { GenTerminal } from '../../src/fleet/journal-gen';
+import { useNativeCrypto } from '../../src/fleet/native';
+import { makeFleet, type Fleet, type SimTerminal } from './helpers/terminals';
+
+useNativeCrypto();
+const T = (t: SimTerminal | GenTerminal, kind = 'journal') => `preflight/v1/demo/${t.dev}/${kind}`;
+/** The stored records a `journal` payload carries. */
+const recsOf = (payload: Uint8Array): Uint8Array[] => { const d = decode(payload); if (!d.ok) throw new Error(d.error); return d.value as Uint8Array[]; };
+
+let dir: string, fleet: Fleet, store: Store, consumer: Consumer, acks: { topic: string; payload: Uint8Array }[];
+let A: SimTerminal, B: SimTerminal;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'pf-ingest-'));
+  fleet = makeFleet(dir, 2, { decisions: 48 });   // 3 sealed batches of 16 each
+  [A, B] = fleet.terminals as [SimTerminal, SimTerminal];
+  const s = Store.open(join(dir, 'fleet.sqlite'));
+  if (!s.ok) throw new Error(s.error);
+  store = s.value;
+  acks = [];
+  consumer = new Consumer({ store, registry: new Registry(fleet.registry), backendKey: fleet.backend, ackDelayMs: 1,
+    publishAck: async (topic, payload) => { acks.push({ topic, payload }); } });
+});
+afterEach(async () => { await consumer.close(); store.close(); rmSync(dir, { recursive: true, force: true }); });
+
+const rows = (sql: string, ...a: unknown[]) => store.db.prepare(sql).all(...a) as any[];
+const count = (dev: string) => (store.db.prepare('SELECT count(*) n FROM entries WHERE dev = ?').get(dev) as { n: number }).n;
+const alerts = (kind?: string) => rows(`SELECT * FROM alerts ${kind ? 'WHERE kind = ?' : ''} ORDER BY id`, ...(kind ? [kind] : []));
+/** The acks the terminal would accept after a flush, as {dev, seq}. */
+async function ackedSeqs(t: SimTerminal): Promise<number[]> {
+  await consumer.acker.flush();
+  return acks.filter((a) => a.topic === `preflight/v1/demo/${t.dev}/ack` && t.accept(a.payload)).map(() => t.acked);
+}
+
+describe('a verified batch', () => {
+  it('is stored once per (dev, seq) with its seal, decisions and chain state, then acknowledged after the commit', async () => {
+    const [b1, b2] = A.gen.batches();
+    const h = consumer.handle(T(A), b1!);
+    expect(h).toMatchObject({ stored: 16, from: 1, to: 16, duplicates: 0, ack: 16, alerts: [] });
+    consumer.handle(T(A), b2!);
+    expect(count(A.dev)).toBe(32);
+    expect(rows('SELECT seq FROM seals WHERE dev = ?', A.dev).map((r) => r.seq)).toEqual([16, 32]);
+    expect(rows('SELECT DISTINCT verified FROM entries')).toEqual([{ verified: 1 }]);
+    expect(store.device(A.dev)).toMatchObject({ last_seq: 32, first_seq: 1, entries: 32, batches: 2, utc_offset_min: 480 });
+    expect(rows(`SELECT verdict, count(*) n FROM decisions WHERE dev = ? GROUP BY verdict ORDER BY verdict`, A.dev))
+      .toEqual([{ verdict: 'allow', n: 11 }, { verdict: 'deny', n: 16 }, { verdict: 'review', n: 5 }]);
+    expect(acks).toHaveLength(0); // grouped: nothing before the flush
+    expect(await ackedSeqs(A)).toEqual([32]);
+    expect(store.device(A.dev)!.seq_acked).toBe(32);
+    // The stored bytes still verify as a journal export (SPEC §6), seals interleaved.
+    const recs = rows(`SELECT seq, bytes, 0 k FROM entries WHERE dev = ? UNION ALL SELECT seq, bytes, 1 k FROM seals WHERE dev = ? ORDER BY seq, k`, A.dev, A.dev)
+      .map((r) => new Uint8Array(r.bytes));
+    expect(verifyRecords(recs, A.gen.kp.pub)).toMatchObject({ valid: true, entries: 32, sealedThrough: 32 });
+  });
+});
+
+describe('batches that are never stored as trusted', () => {
+  it('forged: the same device id sealed by another key -> bad-signature, nothing stored, no ack', async () => {
+    const forger = new GenTerminal(A.dev); // same dev, entries look right, a key the registry does not hold
+    forger.decisions(16);
+    const h = consumer.handle(T(A), forger.batches()[0]!);
+    expect(h).toMatchObject({ stored: 0, ack: null });
+    expect(alerts('bad-signature')).toMatchObject([{ dev: A.dev, severity: 'critical', source: 'consumer' }]);
+    expect(count(A.dev)).toBe(0);
+    expect(await ackedSeqs(A)).toEqual([]);
+    expect(store.device(A.dev)!.rejected).toBe(1);
+  });
+
+  it('replayed: an old batch sent again is a counted duplicate, alerted as info, stored once, acked again', async () => {
+    const [b1, b2] = A.gen.batches();
+    consumer.handle(T(A), b1!);
+    consumer.handle(T(A), b2!);
+    const h = consumer.handle(T(A), b1!);
+    expect(h).toMatchObject({ stored: 0, duplicates: 16, ack: 32 });
+    consumer.handle(T(A), b1!);
+    expect(count(A.dev)).toBe(32);
+    expect(store.device(A.dev)).toMatchObject({ duplicates: 32, replays: 2, entries: 32 });
+    expect(alerts('replay')).toMatchObject([{ dev: A.dev, severity: 'info', seq: 16, count: 2 }]);
+    expect(consumer.counters).toMatchObject({ stored: 32, duplicates: 32, replays: 2 });
+    expect(await ackedSeqs(A)).toEqual([32]);
+  });
+
+  it('spliced: another registered device\'s batch on this topic -> wrong-device, nothing stored for either', async () => {
+    const h = consumer.handle(T(A), B.gen.batches()[0]!);
+    expect(h.stored).toBe(0);
+    expect(alerts('wrong-device')).toMatchObject([{ dev: A.dev, severity: 'critical' }]);
+    expect(alerts('wrong-device')[0].why).toMatch(/entry is from device T-0002, the journal is T-0001/);
+    // Entries of A with one of B's records spliced in the middle.
+    const a = recsOf(A.gen.batches()[0]!);
+    const b = recsOf(B.gen.batches()[0]!);
+    consumer.handle(T(A), encode([...a.slice(0, 5), b[5]!, ...a.slice(6)]));
+    expect(alerts('wrong-device')).toMatchObject([{ seq: 1, count: 2 }]); // an open alert is counted again, not repeated
+    expect(count(A.dev) + count(B.dev)).toBe(0);
+    expect(await ackedSeqs(A)).toEqual([]);
+  });
+
+  it('gap: a batch ahead of a missing one is alerted and parked, untrusted; the missing one unblocks both', async () => {
+    const [b1, b2, b3] = A.gen.batches();
+    consumer.handle(T(A), b1!);
+    const h = consumer.handle(T(A), b3!);
+    expect(h).toMatchObject({ stored: 0, parked: true, ack: 16 });
+    expect(alerts('gap')).toMatchObject([{ dev: A.dev, seq: 17, severity: 'warn', resolved: null }]);
+    expect(count(A.dev)).toBe(16);
+    expect(rows('SELECT first_seq, last_seq FROM parked')).toEqual([{ first_seq: 33, last_seq: 48 }]);
+    expect(await ackedSeqs(A)).toEqual([16]);
+    const h2 = consumer.handle(T(A), b2!);
+    expect(h2).toMatchObject({ stored: 32, from: 17, to: 48, ack: 48 });
+    expect(count(A.dev)).toBe(48);
+    expect(rows('SELECT * FROM parked')).toEqual([]);
+    expect(alerts('gap')[0].resolved).not.toBeNull();
+    expect(await ackedSeqs(A)).toContain(48);
+  });
+
+  it('gap on first contact: a history that does not start at seq 1 is not taken as given', () => {
+    const h = consumer.handle(T(A), A.gen.batches()[1]!);
+    expect(h).toMatchObject({ stored: 0, parked: true, ack: null });
+    expect(alerts('gap')).toMatchObject([{ seq: 1 }]);
+  });
+
+  it('fork: the device key signed a different entry under a held seq -> fork, nothing replaced', async () => {
+    const [b1, b2] = A.gen.batches();
+    consumer.handle(T(A), b1!);
+    consumer.handle(T(A), b2!);
+    const clone = new GenTerminal(A.dev, A.gen.kp, A.gen.startMs + 1_000); // same key, another history
+    clone.decisions(48);
+    const cb = clone.batches();
+    expect(consumer.handle(T(A), cb[0]!)).toMatchObject({ stored: 0, ack: null });
+    expect(alerts('fork')).toMatchObject([{ dev: A.dev, seq: 1, severity: 'critical' }]);
+    // Its next batch does not continue our chain at seq 33 either: a fork at the join.
+    expect(consumer.handle(T(A), cb[2]!)).toMatchObject({ stored: 0, ack: null });
+    expect(alerts('fork')).toMatchObject([{ seq: 1 }, { seq: 33 }]);
+    expect(alerts('fork')[1].why).toMatch(/prev of seq 33 does not match/);
+    expect(count(A.dev)).toBe(32);
+    const held = rows('SELECT bytes FROM entries WHERE dev = ? AND seq = 1', A.dev)[0].bytes;
+    expect(Buffer.compare(held, Buffer.from((recsOf(b1!))[0]!))).toBe(0);
+    expect(await ackedSeqs(A)).toEqual([32]);
+  });
+
+  it('tampered: an entry changed after sealing -> tampered; an unsealed batch -> unsealed', () => {
+    const recs = recsOf(A.gen.batches()[0]!);
+    const e = parseEntry(recs[3]!);
+    if (!e.ok) throw new Error(e.error);
+    const forged = encodeEntry({ ...e.value, body: { ...e.value.body, verdict: 'allow', reasons: [] } });
+    consumer.handle(T(A), encode([...recs.slice(0, 3), forged, ...recs.slice(4)]));
+    expect(alerts('tampered')).toMatchObject([{ severity: 'critical' }]);
+    consumer.handle(T(A), encode(recs.slice(0, -1)));
+    expect(alerts('unsealed')).toMatchObject([{ severity: 'warn' }]);
+    consumer.handle(T(A), new Uint8Array([0xa1, 0x01]));
+    expect(alerts('malformed')).toHaveLength(1);
+    expect(count(A.dev)).toBe(0);
+  });
+
+  it('unknown device: alerted once and counted, never stored, never acknowledged', async () => {
+    const stranger = new GenTerminal('T-9999');
+    stranger.decisions(16);
+    consumer.handle(T(stranger), stranger.batches()[0]!);
+    consumer.handle(T(stranger), stranger.batches()[0]!);
+    consumer.handle(T(stranger, 'status'), encode({ online: true, dev: 'T-9999' }));
+    expect(alerts('unknown-device')).toMatchObject([{ dev: 'T-9999', count: 3, severity: 'warn' }]);
+    expect(rows('SELECT * FROM devices WHERE dev = ?', 'T-9999')).toEqual([]);
+    expect(rows('SELECT * FROM entries WHERE dev = ?', 'T-9999')).toEqual([]);
+    await consumer.acker.flush();
+    expect(acks).toEqual([]);
+    // Names that could walk out of the registry folder are refused without touching the disk.
+    consumer.handle('preflight/v1/demo/..%2Fkeys/journal', stranger.batches()[0]!);
+    expect(alerts('unknown-device')).toHaveLength(2);
+  });
+
+  it('the registry picks up a terminal provisioned or re-keyed while the consumer runs', () => {
+    let now = 0;
+    const reg = new Registry(fleet.registry, () => now);
+    expect(reg.lookup('T-0042')).toMatchObject({ ok: false, error: 'device T-0042 is not in the registry' });
+    writeFileSync(join(fleet.registry, 'T-0042.pub'), 'ab'.repeat(32) + '\n');
+    expect(reg.lookup('T-0042').ok).toBe(false);               // a miss is remembered for 5 s
+    now += 5_000;
+    expect(reg.lookup('T-0042')).toMatchObject({ ok: true });
+    writeFileSync(join(fleet.registry, 'T-0042.pub'), 'cd'.repeat(32) + '\n');
+    now += 60_000;
+    const r = reg.lookup('T-0042');
+    expect(r.ok && r.value[0]).toBe(0xcd);
+    writeFileSync(join(fleet.registry, 'T-0042.pub'), 'not hex');
+    now += 60_000;
+    expect(reg.lookup('T-0042')).toMatchObject({ ok: false, error: 'registry file T-0042.pub does not hold 64 lowercase hex chars' });
+  });
+
+  it('pins the verifier wording the alert kinds rely on', () => {
+    const [b1] = A.gen.batches();
+    const recs = recsOf(b1!);
+    const reason = (r: Uint8Array[]) => verifyRecords(r, A.gen.kp.pub, { ...newChain(), dev: A.dev }).firstBad!.reason;
+    expect(classify(reason(recs.slice().reverse())).kind).toBe('invalid-batch');
+    expect(classify(reason([...recs.slice(0, 2), ...recs.slice(3)])).kind).toBe('invalid-batch');
+    expect(classify(reason(recs.map((r, i) => (i === recs.length - 1 ? r.map((x, j) => (j === r.length - 1 ? x ^ 1 : x)) : r)))).kind).toBe('bad-signature');
+  });
+});
+
+describe('acknowledgements', () => {
+  it('are COSE_Sign1 by the backend key over {dev, seq}, byte for byte what sign1 makes (SPEC §6)', () => {
+    expect(Buffer.from(ackPayload('T-0001', 48, fleet.backend))).toEqual(Buffer.from(sign1(encode({ dev: 'T-0001', seq: 48 }), fleet.backend.secretKey)));
+  });
+
+  it('after a crash between commit and ack, the next start acknowledges what is stored but unacknowledged', async () => {
+    consumer.handle(T(A), A.gen.batches()[0]!);   // committed; the process "dies" before the flush
+    const again = new Consumer({ store, registry: new Registry(fleet.registry), backendKey: fleet.backend, ackDelayMs: 1,
+      publishAck: async (topic, payload) => { acks.push({ topic, payload }); } });
+    again.start();
+    await again.acker.flush();
+    expect(acks.filter((a) => A.accept(a.payload))).toHaveLength(1);
+    expect(A.acked).toBe(16);
+  });
+});
+
+describe('the other topics', () => {
+  it('status, health, decision and alert update the device and tables; a different key in a birth is critical', () => {
+    consumer.handle(T(A, 'status'), encode({ online: true, dev: A.dev, pub: 'ab'.repeat(32), abi: 1, seq: 0, policyVersion: 1, t: 1 }));
+    expect(alerts('key-mismatch')).toMatchObject([{ dev: A.dev, severity: 'critical' }]);
+    consumer.handle(T(A, 'health'), encode({ heapFree: 100, storageFree: 200, unsealed: 3 }));
+    expect(store.device(A.dev)).toMatchObject({ online: 1 });
+    expect(JSON.parse(rows('SELECT health FROM devices WHERE dev = ?', A.dev)[0].health)).toMatchObject({ unsealed: 3 });
+    consumer.handle(T(A, 'status'), encode({ online: false, dev: A.dev }));
+    expect(store.device(A.dev)!.online).toBe(0);
+    // A decision known from the live topic first, then from its verified journal entry.
+    consumer.handle(T(A, 'decision'), encode({ seq: 2, ref: 'R1', verdict: 'deny', reasons: ['GEO_OUTSIDE'], t: A.gen.startMs + 60_000 }));
+    expect(rows('SELECT verified, local_date FROM decisions WHERE dev = ? AND seq = 2', A.dev)).toEqual([{ verified: 0, local_date: '2026-03-02' }]);
+    consumer.handle(T(A), A.gen.batches()[0]!);
+    expect(rows('SELECT verified FROM decisions WHERE dev = ? AND seq = 2', A.dev)).toEqual([{ verified: 1 }]);
+    consumer.handle(T(A, 'alert'), encode({ kind: 'JUMP_CODE_SUSPECTED', detail: { ref: 'R9', mcc: '5411' }, seq: 9, t: 1 }));
+    expect(alerts('JUMP_CODE_SUSPECTED')).toMatchObject([{ source: 'device', severity: 'critical', seq: 9 }]);
+  });
+});

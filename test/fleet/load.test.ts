@@ -1,0 +1,76 @@
+// Load: 1,000 terminals, each with its own key and a real sealed journal (the core's Journal), publish
+// through one Mosquitto into two consumer processes sharing the load (MQTT 5 shared subscription)
+// and one store. Every terminal also re-sends its first batch (a reconnect). Loss must be 0.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { useNativeCrypto } from '../../src/fleet/native';
+import { startMosquitto, type Mosquitto } from './helpers/brokers';
+import { makeFleet, type Fleet } from './helpers/terminals';
+import { removeBundle, spawnConsumer, type ChildConsumer } from './helpers/child';
+
+useNativeCrypto();
+const TERMINALS = 1_000, BATCHES = 3, PER_BATCH = 16;
+let broker: Mosquitto, dir: string, fleet: Fleet;
+const consumers: ChildConsumer[] = [];
+
+beforeAll(async () => {
+  broker = await startMosquitto();
+  dir = mkdtempSync(join(tmpdir(), 'pf-load-'));
+  fleet = makeFleet(dir, TERMINALS, { decisions: BATCHES * PER_BATCH, sealEvery: PER_BATCH });
+}, 120_000);
+afterAll(async () => {
+  try {
+    for (const c of consumers) if (c.child.exitCode === null) c.child.kill('SIGKILL');
+    await Promise.all((fleet?.terminals ?? []).map((t) => t.end()));
+  } finally {
+    await broker?.stop();
+    await removeBundle();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it(`${TERMINALS} terminals into two consumers: every entry stored once, duplicates dropped, loss 0`, async () => {
+  const db = join(dir, 'fleet.sqlite');
+  for (const id of ['c1', 'c2']) {
+    consumers.push(await spawnConsumer(['--broker', broker.url, '--registry', fleet.registry, '--db', db, '--backend-key', fleet.backendKeyFile,
+      '--share', 'load', '--client-id', `pf-load-${id}`, '--json', '--once-idle-ms', '3000']));
+  }
+  await Promise.all(consumers.map((c) => c.ready));
+  const ts = fleet.terminals;
+  for (let i = 0; i < ts.length; i += 100) await Promise.all(ts.slice(i, i + 100).map((t) => t.connect(broker.url)));
+
+  const t0 = performance.now();
+  await Promise.all(ts.map(async (t) => {
+    await t.sendFrom(1, PER_BATCH);
+    await t.publish(t.gen.batches(1, PER_BATCH)[0]!);   // the first batch again, as after a reconnect
+  }));
+  const acked = await Promise.all(ts.map((t) => t.waitAcked(90_000, 15_000)));
+  const secs = (performance.now() - t0) / 1000;
+  const exits = await Promise.all(consumers.map((c) => c.exited));
+  expect(exits.map((e) => e.code)).toEqual([0, 0]);
+
+  const [a, b] = consumers.map((c) => c.summary()!) as [Record<string, number>, Record<string, number>];
+  const q = new Database(db, { readonly: true });
+  const stored = (q.prepare('SELECT count(*) n FROM entries').get() as { n: number }).n;
+  const counted = (q.prepare('SELECT sum(entries) n, sum(duplicates) d FROM devices').get() as { n: number; d: number });
+  const open = (q.prepare(`SELECT count(*) n FROM alerts WHERE severity <> 'info' AND resolved IS NULL`).get() as { n: number }).n;
+  q.close();
+  const sent = TERMINALS * BATCHES * PER_BATCH;
+  const loss = sent - stored;
+  const messages = ts.reduce((n, t) => n + t.published, 0);
+  const resent = ts.reduce((n, t) => n + t.resent, 0);
+  console.log(`load: ${TERMINALS} terminals, ${messages} journal messages, ${sent} entries stored and acknowledged in ${secs.toFixed(1)} s ` +
+    `= ${Math.round(sent / secs)} entries/s end to end; loss ${loss}; duplicates dropped ${a.duplicates + b.duplicates} entries; ` +
+    `split ${a.messages}/${b.messages} (consumer CPU ${a.cpuMs}/${b.cpuMs} ms); parked ${a.parked + b.parked}; terminal re-sends ${resent}`);
+  expect(loss).toBe(0);
+  expect(acked.every(Boolean)).toBe(true);
+  expect(counted.n).toBe(sent);                                  // nothing stored twice
+  expect(a.duplicates + b.duplicates).toBeGreaterThanOrEqual(TERMINALS * PER_BATCH);
+  expect(a.messages + b.messages).toBeGreaterThanOrEqual(messages);
+  expect(Math.min(a.messages, b.messages)).toBeGreaterThan(messages * 0.3);
+  expect(a.rejected + b.rejected).toBe(0);
+  expect(open).toBe(0);
+}, 170_000);
