@@ -5,7 +5,7 @@
 import { decode, encode } from '../src/codec/cbor';
 import { sign1 } from '../src/crypto/cose';
 import { newChain, verifyRecords, type ChainState } from '../src/journal/verify';
-import { parseEntry, isSealBytes } from '../src/journal/entry';
+import { parseEntry, parseSeal, isSealBytes } from '../src/journal/entry';
 import type { KeyPair } from '../device/provision/keys';
 
 export interface DeviceStore { chain: ChainState; entries: Map<number, Uint8Array>; acked: number; duplicates: number; rejected: number; lastError: string | null }
@@ -32,7 +32,12 @@ export class MiniBackend {
     let i = 0;
     while (i < recs.length) {
       const r = recs[i]!;
-      if (isSealBytes(r)) { if (s.chain.lastSeq === null || i === 0) { i++; continue; } break; }
+      if (isSealBytes(r)) {
+        // A seal over entries already held adds nothing: skip it with them.
+        const sq = parseSeal(r);
+        if (s.chain.lastSeq === null || i === 0 || (sq.ok && sq.value.payload.seq <= s.chain.lastSeq)) { i++; continue; }
+        break;
+      }
       const e = parseEntry(r);
       if (!e.ok || s.chain.lastSeq === null || e.value.seq > s.chain.lastSeq) break;
       s.duplicates++; i++;

@@ -95,6 +95,12 @@ export class DeviceVM {
 
   heapFree(): number { return Math.max(0, this.opts.heapLimitBytes - this.heapUsedBytes); }
 
+  /** Changes the terminal's limits between calls (tests squeeze the stack or the deadline). */
+  setLimits(o: { stackBytes?: number; callDeadlineMs?: number }): void {
+    if (o.stackBytes !== undefined) this.rt.setMaxStackSize(o.stackBytes);
+    if (o.callDeadlineMs !== undefined) (this.opts as VmOptions).callDeadlineMs = o.callDeadlineMs;
+  }
+
   private invoke(fn: string, args: QuickJSHandle[]): string {
     this.rt.setInterruptHandler(shouldInterruptAfterDeadline(Date.now() + (this.opts.callDeadlineMs ?? 30_000)));
     const f = this.vm.getProp(this.agent, fn);
@@ -122,7 +128,12 @@ export class DeviceVM {
   }
 
   call<T = any>(method: string, arg?: unknown): CallResult<T> {
-    return JSON.parse(this.invoke('call', [this.vm.newString(method), this.vm.newString(arg === undefined ? '' : JSON.stringify(arg))]));
+    return this.callJson<T>(method, arg === undefined ? '' : JSON.stringify(arg));
+  }
+
+  /** The same with the argument already as JSON text, exactly as the payment app would hand it over. */
+  callJson<T = any>(method: string, json: string): CallResult<T> {
+    return JSON.parse(this.invoke('call', [this.vm.newString(method), this.vm.newString(json)]));
   }
 
   event(ev: HalEvent): CallResult {

@@ -55,10 +55,10 @@ export class GenTerminal {
   }
 
   /** The `journal` payloads from `fromSeq` on, cut as Telemetry.pump cuts them (SPEC §7). */
-  batches(fromSeq = 1, maxEntries = 32): Uint8Array[] {
+  batches(fromSeq = 1): Uint8Array[] {
     const out: Uint8Array[] = [];
     for (let next = fromSeq; next <= this.journal.sealedSeq;) {
-      const recs = this.journal.batchFrom(next, maxEntries);
+      const recs = this.journal.batchFrom(next);
       if (!recs.length) break;
       out.push(encode(recs));
       next += recs.filter((r) => !isSealBytes(r)).length;

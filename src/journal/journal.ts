@@ -193,17 +193,16 @@ export class Journal {
   }
 
   /**
-   * Stored records from entry `fromSeq` on, ending with a seal that covers the last of them (SPEC §7
-   * journal batch). A seal always stands right after the entry it covers, so a batch ends exactly at
-   * a seal: the first one at or past `maxEntries` entries, or else the last one there is. Entries
-   * under one seal are never split (after a signer outage there can be more than maxEntries).
-   * Reads only the segments from the one holding fromSeq.
+   * One upload batch (SPEC §7): the stored entries from `fromSeq` up to the first seal that covers
+   * them, then that seal. A seal stands right after the entry it covers, so a batch never splits the
+   * entries under one seal (after a signer outage there can be many). Reads only the segments from
+   * the one holding fromSeq; nothing sealed yet gives an empty batch.
    */
-  batchFrom(fromSeq: number, maxEntries: number): Uint8Array[] {
+  batchFrom(fromSeq: number): Uint8Array[] {
     let i = 0;
     for (let k = 0; k < this.segFirst.length; k++) if (this.segFirst[k]![1] <= fromSeq) i = k;
     const out: Uint8Array[] = [];
-    let entries = 0, lastSeq = 0, end = 0; // end: length of `out` at the last usable seal
+    let lastSeq = 0;
     for (; i < this.segFirst.length; i++) {
       const name = segName(this.segFirst[i]![0]);
       const size = this.hal.storage.size(name);
@@ -213,15 +212,14 @@ export class Journal {
       for (const r of unframe(b).records) {
         if (r.kind === KIND_ENTRY) {
           lastSeq += 1;
-          if (lastSeq < fromSeq) continue;
-          out.push(r.payload); entries++;
-        } else if (entries > 0 && parseSealSeq(r.payload) === lastSeq) {
-          out.push(r.payload); end = out.length;
-          if (entries >= maxEntries) return out;
+          if (lastSeq >= fromSeq) out.push(r.payload);
+        } else if (out.length > 0 && parseSealSeq(r.payload) === lastSeq) {
+          out.push(r.payload);
+          return out;
         }
       }
     }
-    return out.slice(0, end); // nothing sealed yet: an empty batch
+    return [];
   }
 
   /** Deletes whole segments whose every entry is both settled and acknowledged (SPEC §5, §6). */

@@ -20,7 +20,7 @@ export interface Policy {
   resources: { minHeapFreeBytes: number; minStorageFreeBytes: number; batchMaxTxns: number; batchWarnRatio: number };
   clock: { maxSkewS: number };
   sealing: { maxUnsealedEntries: number; maxUnsealedS: number };
-  telemetry: { heartbeatS: number; uploadBatch: number };
+  telemetry: { heartbeatS: number; uploadBatch: number }; // uploadBatch: journal batches sent per pump
   /** The JSON as authored (with tz transitions), kept for `policy show` and doctor. */
   source: Record<string, unknown>;
 }

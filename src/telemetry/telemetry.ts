@@ -73,9 +73,9 @@ export class Telemetry {
     const j = this.agent.journal;
     const now = this.hal.clock.monoMs();
     if (this.sentThrough > j.ackSeq && now - this.lastSendMs >= RESEND_AFTER_MS) this.sentThrough = j.ackSeq;
-    const batchMax = this.agent.policy?.telemetry.uploadBatch ?? 32;
-    for (let rounds = 0; rounds < 8 && this.sentThrough < j.sealedSeq; rounds++) {
-      const recs = j.batchFrom(this.sentThrough + 1, batchMax);
+    const rounds = this.agent.policy?.telemetry.uploadBatch ?? 32; // batches per pump, so one pump stays short
+    for (let k = 0; k < rounds && this.sentThrough < j.sealedSeq; k++) {
+      const recs = j.batchFrom(this.sentThrough + 1);
       if (!recs.length) break;
       if (!this.publish('journal', recs)) break;
       this.sentThrough += recs.length - 1;

@@ -56,17 +56,20 @@ describe('store and forward', () => {
     }, 120_000);
   }
 
-  it('a broker hard kill and restart mid-upload loses nothing', async () => {
+  it('outages, a broker hard kill mid-upload and power cuts in one day: every entry arrives once', async () => {
     const dataDir = tmp('pf-kill-');
     const m = await startMosquitto();
     const net = await connectNetwork(m.url, dataDir, { protocolVersion: 4 });
     const conf = join(m.dir, 'mosquitto.conf');
     try {
-      const r = await runScenario(scenario([...sales('A', 8), ...sales('B', 8), ...sales('C', 8)]), {
+      const events = [...sales('A', 5), { network: 'down' }, ...sales('O', 3), { network: 'up' }, { power: 'cut' },
+        ...sales('B', 5), ...sales('K', 6), { power: { cutAtWrite: 2, midWrite: true } }, card('PC'), ...sales('C', 6)];
+      const killAt = events.findIndex((e: any) => e.txn?.ref === 'K0'), restartAt = events.findIndex((e: any) => e.txn?.ref === 'C0');
+      const r = await runScenario(scenario(events), {
         dataDir, bundle: bundle(), network: net,
         beforeEvent: async (i) => {
-          if (i === 8) await m.proc.kill('SIGKILL');                       // gone mid-day, without a goodbye
-          if (i === 16) {
+          if (i === killAt) await m.proc.kill('SIGKILL');                  // gone mid-day, without a goodbye
+          if (i === restartAt) {
             const { spawn } = await import('node:child_process');
             const child = spawn('/usr/sbin/mosquitto', ['-c', conf], { stdio: 'ignore' });
             m.proc = { child, log: '', kill: async (s = 'SIGTERM') => { child.kill(s); await new Promise((res) => child.once('exit', res)); } };
@@ -75,8 +78,9 @@ describe('store and forward', () => {
           }
         },
       });
-      // The kill was real: the terminal saw its link go and come back, and carried on.
+      // The kill was real: the terminal saw its link go and come back, and carried on; so were the cuts.
       expect(r.lines.filter((l) => l.event === 'link').map((l) => l.up)).toEqual(expect.arrayContaining([false, true]));
+      expect(r.lines.filter((l) => l.event === 'power' && l.state === 'lost')).toHaveLength(2);
       allDelivered(r, net);
     } finally { await net.close(); await m.stop(); }
   }, 120_000);
