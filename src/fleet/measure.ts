@@ -24,7 +24,7 @@ export function measureVerify(o: { entries?: number; sealEvery?: number; rounds?
   const entries = o.entries ?? 20_000, sealEvery = o.sealEvery ?? 16, rounds = o.rounds ?? 3;
   const g = new GenTerminal('BENCH-1');
   g.decisions(entries, sealEvery);
-  const payloads = g.batches(1, sealEvery);
+  const payloads = g.batches(1);
 
   let best = Infinity;
   for (let r = 0; r < rounds; r++) {

@@ -45,7 +45,7 @@ it('a 3-node NATS cluster loses the consumer\'s node mid-stream; every entry is 
   expect(victim).toBeDefined();
   // Batches go out one by one per terminal (a day of uploads); the node dies a third of the way in.
   const sending = Promise.all(fleet.terminals.map(async (t) => {
-    const bs = t.gen.batches(1, 16);
+    const bs = t.gen.batches(1);
     for (let i = 0; i < bs.length; i++) {
       await t.publish(bs[i]!).catch(() => {});   // a publish cut by the kill is re-sent from the ack cursor
       await new Promise((res) => setTimeout(res, 120));

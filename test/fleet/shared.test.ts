@@ -40,7 +40,7 @@ it('two consumers with --share split the load evenly, and every terminal is stor
   }
   for (const t of fleet.terminals) await t.connect(broker.url);
   // Every terminal sends all its batches at once, as Telemetry.pump does after a reconnect.
-  await Promise.all(fleet.terminals.map((t) => t.sendFrom(1, 16)));
+  await Promise.all(fleet.terminals.map((t) => t.sendFrom(1)));
   await until(() => fleet.terminals.every((t) => t.acked === t.sealed), 30_000, 'every terminal acknowledged');
 
   const [a, b] = consumers.map((c) => c.consumer.counters) as [typeof consumers[0]['consumer']['counters'], typeof consumers[0]['consumer']['counters']];

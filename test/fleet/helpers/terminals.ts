@@ -56,8 +56,8 @@ export class SimTerminal {
   }
 
   /** Sends every batch from `fromSeq` (default: after the ack), as Telemetry.pump does after a reconnect. */
-  async sendFrom(fromSeq = this.acked + 1, maxEntries = 32): Promise<number> {
-    const bs = this.gen.batches(fromSeq, maxEntries);
+  async sendFrom(fromSeq = this.acked + 1): Promise<number> {
+    const bs = this.gen.batches(fromSeq);
     for (const b of bs) await this.publish(b);
     return bs.length;
   }
