@@ -75,7 +75,7 @@ function widen(v: unknown): unknown {
 
 export function encode(value: unknown): Uint8Array {
   const b = encoder.encode(needsWiden(value) ? widen(value) : value) as Uint8Array;
-  // Node's cbor-x hands back a Buffer over a shared pool: copy into a plain Uint8Array.
+  // Under Node, cbor-x hands back a pooled Node byte array: copy into a plain Uint8Array.
   return b.constructor === Uint8Array ? b : new Uint8Array(b);
 }
 
@@ -124,7 +124,7 @@ export function itemEnd(b: Uint8Array, off: number, depth = 0): Result<number> {
     }
   } else if (ai === 31) {
     // Indefinite lengths have no place in deterministic encoding (RFC 8949 §4.2.1); none of our
-    // formats use them, and refusing them here keeps cbor-x off its Buffer-only concat path.
+    // formats use them, and refusing them here keeps cbor-x off its Node-only concat path.
     return fail(major === 7 ? 'unexpected break' : 'indefinite-length items are not accepted');
   } else return fail(`reserved additional info ${ai}`);
   switch (major) {

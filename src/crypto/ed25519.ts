@@ -4,7 +4,7 @@
  * BigInt arithmetic is implemented in C while tweetnacl's 16-limb
  * Float64Array field arithmetic runs in the bytecode interpreter.
  *
- * Portable ES2020: no Node APIs, no Buffer, no timers, no globals besides
+ * Portable ES2020: no Node APIs or Node byte arrays, no timers, no globals besides
  * BigInt / Uint8Array / Int8Array. The SHA-512 implementation is injected
  * (createEd25519(sha512)), e.g. `nacl.hash`.
  *

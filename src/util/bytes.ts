@@ -1,4 +1,4 @@
-// Byte helpers for the portable core. QuickJS has no TextEncoder, Buffer or atob, so
+// Byte helpers for the portable core. QuickJS has no TextEncoder, atob or Node byte arrays, so
 // hex, UTF-8 and CRC-32 live here once, used by the codec, the journal and the crypto.
 
 const HEX: string[] = [];
