@@ -176,11 +176,19 @@ async function main(argv: string[]): Promise<number> {
       const a = args([sub, ...rest].filter((x) => x !== undefined) as string[], { data: { type: 'string' }, lang: { type: 'string' }, json: { type: 'boolean' } });
       const L = lang(a.values.lang);
       const d = doctor(need(a.values.data, '--data'), L);
-      if (a.values.json) { out(JSON.stringify(d)); return d.findings.some((f) => f.urgency <= 2) ? 1 : 0; }
+      const failing = d.findings.some((f) => f.open && f.urgency <= 2);
+      if (a.values.json) { out(JSON.stringify(d)); return failing ? 1 : 0; }
       out(L === 'zh' ? `终端 ${d.device} 体检结果：` : `Terminal ${d.device}:`);
-      if (!d.findings.length) out(L === 'zh' ? '  一切正常。' : '  All good.');
-      d.findings.forEach((f, i) => out(`${i + 1}. [${f.title}${f.count ? ` ×${f.count}` : ''}] ${f.message}\n   ${L === 'zh' ? '建议' : 'what to do'}: ${f.remedy}`));
-      return d.findings.some((f) => f.urgency <= 2) ? 1 : 0;
+      const show = (title: string, fs: typeof d.findings, from: number) => {
+        if (!fs.length) return;
+        out(title);
+        fs.forEach((f, i) => out(`${from + i}. [${f.title}${f.count && f.count > 1 ? ` ×${f.count}` : ''}] ${f.message}\n   ${L === 'zh' ? '建议' : 'what to do'}: ${f.remedy}`));
+      };
+      const open = d.findings.filter((f) => f.open), past = d.findings.filter((f) => !f.open);
+      if (!open.length) out(L === 'zh' ? '现在没有待处理的问题。' : 'Nothing is wrong right now.');
+      show(L === 'zh' ? '现在的问题（最紧急的在前）：' : 'Open now, most urgent first:', open, 1);
+      show(L === 'zh' ? '近期出现过（已不再影响交易）：' : 'Seen recently (no longer in the way):', past, open.length + 1);
+      return failing ? 1 : 0;
     }
     case 'reasons': {
       const a = args([sub, ...rest].filter((x) => x !== undefined) as string[], { lang: { type: 'string' }, json: { type: 'boolean' } });

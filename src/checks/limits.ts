@@ -25,13 +25,13 @@ export function usedFor(l: Ledger, t: Txn, lt: LocalTime, nowMs: number, windowS
 export function checkLimits(p: Policy, t: Txn, u: Used): Reason[] {
   if (COUNTED.indexOf(t.type) < 0) return [];
   const lim = p.limits[t.channel];
-  const channel = t.channel === 'card' ? '银行卡/card' : '扫码/QR';
+  const channel = t.channel === 'card' ? 'card' : 'QR', channelZh = t.channel === 'card' ? '银行卡' : '扫码';
   const a = t.amountMinor;
   const out: Reason[] = [];
-  if (a > lim.singleMinor) out.push(reason('LIMIT_SINGLE', { channel, amount: yuan(a), limit: yuan(lim.singleMinor) }));
-  if (u.dayAmount + a > lim.dailyMinor) out.push(reason('LIMIT_DAILY_AMOUNT', { channel, amount: yuan(a), used: yuan(u.dayAmount), limit: yuan(lim.dailyMinor) }));
-  if (u.dayCount >= lim.dailyCount) out.push(reason('LIMIT_DAILY_COUNT', { channel, count: u.dayCount, limit: lim.dailyCount }));
-  if (u.monthAmount + a > lim.monthlyMinor) out.push(reason('LIMIT_MONTHLY_AMOUNT', { channel, amount: yuan(a), used: yuan(u.monthAmount), limit: yuan(lim.monthlyMinor) }));
+  if (a > lim.singleMinor) out.push(reason('LIMIT_SINGLE', { channel, channelZh, amount: yuan(a), limit: yuan(lim.singleMinor) }));
+  if (u.dayAmount + a > lim.dailyMinor) out.push(reason('LIMIT_DAILY_AMOUNT', { channel, channelZh, amount: yuan(a), used: yuan(u.dayAmount), limit: yuan(lim.dailyMinor) }));
+  if (u.dayCount >= lim.dailyCount) out.push(reason('LIMIT_DAILY_COUNT', { channel, channelZh, count: u.dayCount, limit: lim.dailyCount }));
+  if (u.monthAmount + a > lim.monthlyMinor) out.push(reason('LIMIT_MONTHLY_AMOUNT', { channel, channelZh, amount: yuan(a), used: yuan(u.monthAmount), limit: yuan(lim.monthlyMinor) }));
   const v = p.limits.velocity;
   if (u.velocity >= v.count) out.push(reason('LIMIT_VELOCITY', { count: u.velocity, windowS: v.windowS, limit: v.count }));
   return out;
