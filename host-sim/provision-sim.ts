@@ -2,7 +2,7 @@
 // anchors and a signed policy written into the --data folder (the flash). Throwaway operator and
 // backend keys for scenarios live in DIR/.host/, outside what the terminal can read.
 
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { newKeyPair, readSecretKey, type KeyPair } from '../device/provision/keys';
 import { signPolicy } from '../device/provision/policy';
@@ -36,6 +36,3 @@ export function provision(dataDir: string, keys: SimKeys, policy: Record<string,
   return bytes;
 }
 
-export function sameFile(path: string, bytes: Uint8Array): boolean {
-  try { return Buffer.compare(readFileSync(path), bytes) === 0; } catch { return false; }
-}

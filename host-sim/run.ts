@@ -2,7 +2,6 @@
 // bundle in QuickJS, feeds it transactions, GPS, clock, network, power and faults, plays the
 // acquirer, and reports every decision and result as a line.
 
-import { readFileSync } from 'node:fs';
 import { sign1 } from '../src/crypto/cose';
 import { encode } from '../src/codec/cbor';
 import { toHex } from '../src/util/bytes';
@@ -318,4 +317,3 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
   return { lines, summary, hal };
 }
 
-export function readBundle(path: string): string { return readFileSync(path, 'utf8'); }

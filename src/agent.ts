@@ -19,7 +19,7 @@ import { Journal, type RecoveryReport } from './journal/journal';
 import type { BatchTotals } from './journal/ledger';
 import { openPolicy, readPolicyFile, writePolicyFile } from './policy/store';
 import type { Policy } from './policy/types';
-import { reason, verdictOf, type Reason } from './reasons/catalog';
+import { reason, type Reason } from './reasons/catalog';
 import { localTime } from './time/local';
 import { toHex } from './util/bytes';
 import { fail, ok, type Result } from './util/result';
@@ -30,7 +30,6 @@ import type { CommandHost, TelemetryHost } from './telemetry/host';
 export interface AgentConfig { dev: string; fleet: string; version?: string }
 
 const DEFAULT_SEALING = { maxUnsealedEntries: 16, maxUnsealedS: 60 };
-const slim = (rs: Reason[]) => rs.map((r) => ({ name: r.name, severity: r.severity, params: r.params }));
 
 export class Agent implements TelemetryHost, CommandHost {
   readonly journal: Journal;
@@ -139,8 +138,8 @@ export class Agent implements TelemetryHost, CommandHost {
       const why = p.ok ? `ref ${p.value.ref} was already used` : p.error;
       const reasons = [reason('TXN_INVALID', { why })];
       const ref = input && typeof input === 'object' ? String((input as { ref?: unknown }).ref ?? '').slice(0, 32) : '';
-      this.record('decision', { txn: { ref, invalid: why }, verdict: 'deny', reasons: slim(reasons) });
-      return { ref, verdict: 'deny' as const, reasons: slim(reasons), request: null };
+      this.record('decision', { txn: { ref, invalid: why }, verdict: 'deny', reasons });
+      return { ref, verdict: 'deny' as const, reasons, request: null };
     }
     const txn = p.value;
     const d = decide({
@@ -151,14 +150,14 @@ export class Agent implements TelemetryHost, CommandHost {
     if (d.verdict !== 'deny' && this.policy) {
       request = buildRequest(txn, this.policy.merchant.mid, this.policy.merchant.tid, l.seq + 1, l.batch.no);
     }
-    const seq = this.record('decision', { txn, verdict: d.verdict, reasons: slim(d.reasons), inputs: d.inputs, request });
+    const seq = this.record('decision', { txn, verdict: d.verdict, reasons: d.reasons, inputs: d.inputs, request });
     if (seq === null) {
       // Nothing may be approved that the journal could not record.
       const reasons = [...d.reasons, reason('STORAGE_LOW', { free: hal.storage.freeBytes(), min: this.policy?.resources.minStorageFreeBytes ?? 0 })];
-      return { ref: txn.ref, verdict: 'deny' as const, reasons: slim(reasons), request: null };
+      return { ref: txn.ref, verdict: 'deny' as const, reasons, request: null };
     }
     this.telemetry.decision(seq, txn.ref, d.verdict, d.reasons);
-    return { ref: txn.ref, verdict: d.verdict, reasons: slim(d.reasons), request };
+    return { ref: txn.ref, verdict: d.verdict, reasons: d.reasons, request };
   }
 
   /** The acquirer's answer to the in-flight request (SPEC §5 After the acquirer answers). */
@@ -174,7 +173,7 @@ export class Agent implements TelemetryHost, CommandHost {
     for (const r of c.reasons) {
       if (r.name === 'JUMP_CODE_SUSPECTED' || r.name === 'RESP_ECHO_MISMATCH' || r.name === 'AMOUNT_MISMATCH') this.telemetry.alert(r.name, { ref, ...r.params });
     }
-    return ok({ ref, outcome: c.outcome, reasons: slim(c.reasons) });
+    return ok({ ref, outcome: c.outcome, reasons: c.reasons });
   }
 
   private findDecisionTxn(req: Request) {
@@ -185,7 +184,7 @@ export class Agent implements TelemetryHost, CommandHost {
     const lt = this.policy ? localTime(this.policy.site.tz, this.now()) : null;
     this.record('result', {
       ref: req.ref, type: txn.type, channel: txn.channel, amountMinor: txn.amountMinor, original: txn.original,
-      outcome, reasons: slim(reasons), answer: a, dateKey: lt?.dateKey ?? '', monthKey: lt?.monthKey ?? '',
+      outcome, reasons, answer: a, dateKey: lt?.dateKey ?? '', monthKey: lt?.monthKey ?? '',
     });
   }
 
@@ -223,14 +222,14 @@ export class Agent implements TelemetryHost, CommandHost {
     return ok({ batch: l.batch.no, local: l.batch.totals });
   }
 
-  settleCompare(host: BatchTotals): Result<{ balanced: boolean; reasons: ReturnType<typeof slim> }> {
+  settleCompare(host: BatchTotals): Result<{ balanced: boolean; reasons: Reason[] }> {
     const s = this.journal.ledger.settle;
     if (!s) return fail('no settlement in progress');
     const balanced = totalsEqual(s.local, host);
     const reasons = balanced ? [] : [reason('SETTLEMENT_UNBALANCED', { local: fmtTotals(s.local), host: fmtTotals(host) })];
-    this.record('settle', { step: 'compared', batch: s.batch, host, balanced, reasons: slim(reasons) });
+    this.record('settle', { step: 'compared', batch: s.batch, host, balanced, reasons });
     if (!balanced) this.telemetry.alert('SETTLEMENT_UNBALANCED', { batch: s.batch, local: fmtTotals(s.local), host: fmtTotals(host) });
-    return ok({ balanced, reasons: slim(reasons) });
+    return ok({ balanced, reasons });
   }
 
   settleUploaded(): Result<null> {

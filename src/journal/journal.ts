@@ -5,7 +5,7 @@
 import { decode, encode } from '../codec/cbor';
 import { assemble, protectedHeader, toBeSigned } from '../crypto/cose';
 import { ST, type Hal } from '../hal/types';
-import { concat, toHex, fromHex, utf8, fromUtf8 } from '../util/bytes';
+import { concat, utf8, fromUtf8 } from '../util/bytes';
 import { fail, ok, type Result } from '../util/result';
 import { chainHash, encodeEntry, parseEntry, parseSeal, ZERO32 } from './entry';
 import { frame, KIND_ENTRY, KIND_SEAL, unframe, type Framed } from './frame';
@@ -282,4 +282,3 @@ export function exportJournal(hal: Hal): { bytes: Uint8Array; records: number; w
   return { bytes: concat(...parts), records: parts.length, warning };
 }
 
-export { toHex, fromHex };

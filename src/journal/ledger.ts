@@ -20,7 +20,7 @@ export interface Ledger {
   day: { key: string; card: Totals; qr: Totals };
   month: { key: string; card: number; qr: number };
   recent: number[];            // wall ms of recent approvals (velocity window)
-  batch: { no: number; count: number; totals: BatchTotals; firstSeq: number };
+  batch: { no: number; count: number; totals: BatchTotals };
   settledThroughSeq: number;   // entries up to here belong to closed batches
   settle: null | { step: 'begun' | 'compared' | 'uploaded'; batch: number; local: BatchTotals; balanced?: boolean };
   txns: Record<string, TxnRecord>;
@@ -31,7 +31,6 @@ export interface Ledger {
   hoursExtensionUntilMs: number;
   policyVersion: number;
   signerFailed: boolean;
-  lastSyncWallMs: number;      // wall time of the last trusted sync (0 = never)
   keyRotation: { seq: number; newPub: string } | null; // journaled, not yet switched to
 }
 
@@ -40,9 +39,9 @@ export function emptyLedger(): Ledger {
     seq: 0, highWaterMs: 0,
     day: { key: '', card: { amount: 0, count: 0 }, qr: { amount: 0, count: 0 } },
     month: { key: '', card: 0, qr: 0 }, recent: [],
-    batch: { no: 1, count: 0, totals: {}, firstSeq: 1 }, settledThroughSeq: 0, settle: null,
+    batch: { no: 1, count: 0, totals: {} }, settledThroughSeq: 0, settle: null,
     txns: {}, inflight: null, reversals: [], cmdCounter: 0, locked: null, hoursExtensionUntilMs: 0,
-    policyVersion: 0, signerFailed: false, lastSyncWallMs: 0, keyRotation: null,
+    policyVersion: 0, signerFailed: false, keyRotation: null,
   };
 }
 
@@ -87,7 +86,6 @@ export function apply(l: Ledger, e: EntryView): void {
     case 'settle': applySettle(l, e); break;
     case 'clock':
       if (b.event === 'sync') {
-        l.lastSyncWallMs = e.t;
         // A trusted sync is authoritative: times stamped while the clock ran ahead (journaled as
         // CLOCK_UNTRUSTED) must not hold the terminal in CLOCK_ROLLBACK until real time catches up.
         // The sync entry records the mark it replaced.
@@ -162,7 +160,7 @@ function applySettle(l: Ledger, e: EntryView): void {
       if (!keep) delete l.txns[ref];
     }
     // Batch numbers wrap 999999 -> 1 (domain notes §4, settlement step 5).
-    l.batch = { no: l.batch.no >= 999999 ? 1 : l.batch.no + 1, count: 0, totals: {}, firstSeq: e.seq + 1 };
+    l.batch = { no: l.batch.no >= 999999 ? 1 : l.batch.no + 1, count: 0, totals: {} };
   }
 }
 

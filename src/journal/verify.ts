@@ -2,7 +2,7 @@
 // has no gap, every seal's signature holds and its head matches its entry. Shared by the terminal,
 // the fleet consumer and `preflight journal verify`; names the first bad record and why.
 
-import { equalBytes, fromHex, toHex } from '../util/bytes';
+import { equalBytes, fromHex } from '../util/bytes';
 import { verifySign1 } from '../crypto/cose';
 import { chainHash, isSealBytes, parseEntry, parseSeal, ZERO32 } from './entry';
 
@@ -117,4 +117,3 @@ export function verifyRecords(records: Uint8Array[], registered: Uint8Array, cha
   };
 }
 
-export { toHex };

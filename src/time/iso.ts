@@ -47,12 +47,6 @@ export function fmtHm(min: number): string {
   return p2(Math.floor(min / 60)) + ':' + p2(min % 60);
 }
 
-/** Day number to "YYYY-MM-DD". */
-export function fmtDate(day: number): string {
-  const d = new Date(day * 86400000);
-  return d.getUTCFullYear() + '-' + p2(d.getUTCMonth() + 1) + '-' + p2(d.getUTCDate());
-}
-
 /** Epoch ms with a UTC offset in minutes, as RFC 3339 local time ("2026-03-02T09:00:00+08:00"). */
 export function fmtIso(ms: number, offsetMin: number): string {
   const d = new Date(ms + offsetMin * 60000);

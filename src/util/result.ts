@@ -9,7 +9,3 @@ export const ok = <T>(value: T): Ok<T> => ({ ok: true, value });
 export const fail = (error: string, detail?: Record<string, unknown>): Fail =>
   detail ? { ok: false, error, detail } : { ok: false, error };
 
-/** A broken invariant inside the agent (a bug), as opposed to bad input. */
-export class AgentError extends Error {
-  override name = 'AgentError';
-}

@@ -2,7 +2,7 @@
 // embedded broker, and every journal entry reaches the backend; the other scenarios stay runnable.
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseScenario } from '../../host-sim/scenario';
 import { runScenario } from '../../host-sim/run';
 import { connectNetwork } from '../../host-sim/net-mqtt';

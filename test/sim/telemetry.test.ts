@@ -2,8 +2,8 @@
 // the journal is the outbox, so outages, a broker hard kill, a crashed backend and power cuts lose
 // nothing; the terminal compacts only what a signed ack covers; bad commands and acks are refused.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { parseScenario } from '../../host-sim/scenario';
 import { runScenario } from '../../host-sim/run';

@@ -1,7 +1,7 @@
 // The journal (SPEC §6): chain, seals, export and verify; recovery from the tail only; a power cut
 // at every write boundary and in the middle of every write loses no committed entry.
 import { describe, expect, it } from 'vitest';
-import { exportJournal, Journal, SEGMENT_BYTES } from '../../src/journal/journal';
+import { exportJournal, SEGMENT_BYTES } from '../../src/journal/journal';
 import { splitSequence } from '../../src/codec/cbor';
 import { verifyRecords } from '../../src/journal/verify';
 import { parseEntry } from '../../src/journal/entry';
