@@ -5,6 +5,7 @@ NODE_MODULES := node_modules/.package-lock.json
 BUNDLE := dist/device/agent.js
 HOST := dist/host/preflight.mjs
 SRC := $(shell find src device host-sim -name '*.ts' -o -name '*.js' -o -name '*.mjs' 2>/dev/null)
+CORE := $(shell find src/core -name '*.ts' 2>/dev/null)
 SCENARIO ?= host-sim/scenarios/day-at-a-shop.json
 SIM_DATA ?= .sim-data/T-0001
 
@@ -18,7 +19,8 @@ $(NODE_MODULES): package.json package-lock.json
 	npm install --no-audit --no-fund
 	@touch $@
 
-$(BUNDLE): $(NODE_MODULES) $(SRC)
+# The shipped bundle depends on the portable core alone.
+$(BUNDLE): $(NODE_MODULES) $(CORE) device/build.mjs
 	node device/build.mjs
 
 $(HOST): $(NODE_MODULES) $(SRC)
@@ -28,11 +30,12 @@ device: $(BUNDLE)
 host: $(HOST)
 build: device host
 
-# Type-check the portable core (no Node, no DOM types) and the host side; refuse Node APIs in src/.
+# Type-check the portable core (no Node, no DOM types) and the host side; then the house rules:
+# the core is pure and every import points down (cli -> host-sim -> fleet|device -> node -> core).
 check: $(NODE_MODULES)
-	npx tsc -p src/tsconfig.json
+	npx tsc -p src/core/tsconfig.json
 	npx tsc -p tsconfig.json
-	node test/check-core.mjs
+	node test/check-layers.mjs
 
 test: build check size chromium brokers
 	npx vitest run
@@ -54,12 +57,10 @@ sim: build
 
 bench: build
 	npx esbuild bench/run.ts --bundle --platform=node --format=esm --target=node20 --packages=external --outfile=dist/bench/run.mjs --log-level=warning
-	cp host-sim/hal-prelude.js dist/bench/
 	node dist/bench/run.mjs
 
 size: build
-	npx esbuild device/size-check.ts --bundle --platform=node --format=esm --target=node20 --packages=external --outfile=dist/size/size-check.mjs --log-level=warning
-	cp host-sim/hal-prelude.js dist/size/
+	npx esbuild bench/size-check.ts --bundle --platform=node --format=esm --target=node20 --packages=external --outfile=dist/size/size-check.mjs --log-level=warning
 	node dist/size/size-check.mjs
 
 # Long runs, not in CI: a simulated month with random faults; the fuzz doors at 20x.

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Benchmark: src/crypto/ed25519.ts vs tweetnacl (nacl-fast) *inside QuickJS*
+// Benchmark: src/core/crypto/ed25519.ts vs tweetnacl (nacl-fast) *inside QuickJS*
 // (quickjs-emscripten RELEASE_SYNC), in one process.
 //
 //   node bench/ed25519-quickjs.mjs            # default iteration counts
@@ -41,7 +41,7 @@ try {
     stdin: {
       contents: `
         import nacl from 'tweetnacl';
-        import { createEd25519, ed25519Precompute } from './src/crypto/ed25519.ts';
+        import { createEd25519, ed25519Precompute } from './src/core/crypto/ed25519.ts';
         globalThis.nacl = nacl;
         globalThis.ed25519 = createEd25519(nacl.hash);
         globalThis.ed25519Precompute = ed25519Precompute;

@@ -10,7 +10,7 @@ const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url),
 const out = 'dist/device/agent.js';
 mkdirSync('dist/device', { recursive: true });
 const r = await build({
-  entryPoints: ['src/main.ts'],
+  entryPoints: ['src/core/main.ts'],
   bundle: true,
   format: 'iife',
   platform: 'browser',
@@ -25,7 +25,7 @@ const r = await build({
 const bytes = readFileSync(out);
 const text = bytes.toString('utf8');
 // Node APIs fail in QuickJS. The one known reference is cbor-x's Buffer.concat for indefinite-
-// length strings, unreachable because src/codec/cbor.ts refuses indefinite lengths before decoding.
+// length strings, unreachable because src/core/codec/cbor.ts refuses indefinite lengths before decoding.
 const KNOWN = ['Buffer.concat(r)'];
 let scan = text;
 for (const k of KNOWN) scan = scan.split(k).join('');

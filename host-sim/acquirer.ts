@@ -2,8 +2,8 @@
 // 49, 60, 61): it echoes the request unless a scenario overrides a field, keeps its own record of
 // what it approved and reversed, and answers settlement with its own totals.
 
-import type { Answer, Request } from '../src/acquirer/types';
-import { responseMti } from '../src/acquirer/answer';
+import type { Answer, Request } from '../src/core/acquirer/types';
+import { responseMti } from '../src/core/acquirer/answer';
 
 type Totals = Record<string, { count: number; amount: number }>;
 

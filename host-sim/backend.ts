@@ -2,11 +2,11 @@
 // the device's registered key, keeps verified records once per (dev, seq), and answers with a
 // signed acknowledgement of the highest seq it holds contiguously. The fleet consumer replaces it.
 
-import { decode, encode } from '../src/codec/cbor';
-import { sign1 } from '../src/crypto/cose';
-import { newChain, verifyRecords, type ChainState } from '../src/journal/verify';
-import { parseEntry, parseSeal, isSealBytes } from '../src/journal/entry';
-import type { KeyPair } from '../device/provision/keys';
+import { decode, encode } from '../src/core/codec/cbor';
+import { sign1 } from '../src/core/crypto/cose';
+import { newChain, verifyRecords, type ChainState } from '../src/core/journal/verify';
+import { parseEntry, parseSeal, isSealBytes } from '../src/core/journal/entry';
+import type { KeyPair } from '../src/node/keys';
 
 export interface DeviceStore { chain: ChainState; entries: Map<number, Uint8Array>; acked: number; duplicates: number; rejected: number; lastError: string | null }
 

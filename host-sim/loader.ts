@@ -2,10 +2,10 @@
 // active A/B slot (signature, hashes, HAL ABI) before any of its code runs, falls back to the other
 // slot if it is damaged, and puts the running image's trust anchors and policy where the agent reads them.
 
-import { decode } from '../src/codec/cbor';
-import { openSign1, parseSign1 } from '../src/crypto/cose';
-import { HAL_ABI } from '../src/hal/types';
-import { equalBytes } from '../src/util/bytes';
+import { decode } from '../src/core/codec/cbor';
+import { openSign1, parseSign1 } from '../src/core/crypto/cose';
+import { HAL_ABI } from '../src/core/hal/types';
+import { equalBytes } from '../src/core/util/bytes';
 import { COVERED, parseKeyLines, verifyImage, BUNDLE, MANIFEST, type ImageFiles, type Manifest } from '../device/provision/manifest';
 import {
   activeSlot, commitStaged, generation, installed, NodeFlash, other, readImageDir, readImageFiles, replaceFile, slotDir, stageUpdate, text, ACTIVE, SLOTS,

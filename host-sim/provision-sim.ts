@@ -4,9 +4,9 @@
 
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { newKeyPair, readSecretKey, type KeyPair } from '../device/provision/keys';
+import { newKeyPair, readSecretKey, type KeyPair } from '../src/node/keys';
 import { signPolicy } from '../device/provision/policy';
-import { toHex } from '../src/util/bytes';
+import { toHex } from '../src/core/util/bytes';
 
 export interface SimKeys { operator: KeyPair; backend: KeyPair }
 

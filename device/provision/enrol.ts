@@ -6,12 +6,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Hal } from '../../src/hal/types';
-import { readRecords } from '../../src/journal/journal';
-import { parseEntry } from '../../src/journal/entry';
-import { KIND_ENTRY } from '../../src/journal/frame';
-import { equalBytes } from '../../src/util/bytes';
-import { CheckFailed, UsageError } from '../../host-sim/errors';
+import type { Hal } from '../../src/core/hal/types';
+import { readRecords } from '../../src/core/journal/journal';
+import { parseEntry } from '../../src/core/journal/entry';
+import { KIND_ENTRY } from '../../src/core/journal/frame';
+import { equalBytes } from '../../src/core/util/bytes';
+import { CheckFailed, UsageError } from '../../src/node/errors';
 
 export const ENROL_HELP = `  preflight enrol --data DIR --registry DIR [--dev ID] [--token T]
   preflight enrol token --registry DIR --dev ID

@@ -4,8 +4,8 @@
 
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { HAL_ABI } from '../../src/hal/types';
-import type { Result } from '../../src/util/result';
+import { HAL_ABI } from '../../src/core/hal/types';
+import type { Result } from '../../src/core/util/result';
 import { IMAGE_FILES, parseKeyLines, peekManifest, verifyImage, MANIFEST, type ImageFiles, type Manifest } from './manifest';
 
 export type Slot = 'a' | 'b';

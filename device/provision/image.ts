@@ -3,10 +3,10 @@
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { HAL_ABI } from '../../src/hal/types';
-import { toHex } from '../../src/util/bytes';
-import { UsageError } from '../../host-sim/errors';
-import { readPublicKey, type KeyPair } from './keys';
+import { HAL_ABI } from '../../src/core/hal/types';
+import { toHex } from '../../src/core/util/bytes';
+import { UsageError } from '../../src/node/errors';
+import { readPublicKey, type KeyPair } from '../../src/node/keys';
 import { openPolicyFile } from './policy';
 import { IMAGE_FILES, MANIFEST, signManifest, type ImageFiles, type Manifest } from './manifest';
 

@@ -2,11 +2,11 @@
 // runs before it trusts an image: signature, hashes, HAL ABI, firmware, anti-rollback. Bytes in,
 // Result out, no Node APIs, so firmware authors and the agent can follow the same steps.
 
-import { decode, encode } from '../../src/codec/cbor';
-import { openSign1, sign1 } from '../../src/crypto/cose';
-import { kidOf, sha512 } from '../../src/crypto/hash';
-import { equalBytes, fromHex, toHex } from '../../src/util/bytes';
-import { fail, ok, type Result } from '../../src/util/result';
+import { decode, encode } from '../../src/core/codec/cbor';
+import { openSign1, sign1 } from '../../src/core/crypto/cose';
+import { kidOf, sha512 } from '../../src/core/crypto/hash';
+import { equalBytes, fromHex, toHex } from '../../src/core/util/bytes';
+import { fail, ok, type Result } from '../../src/core/util/result';
 
 export const MANIFEST_FORMAT = 1;
 export const BUNDLE = 'agent.js';
@@ -20,7 +20,7 @@ export interface Manifest {
   v: number;              // manifest format, 1
   version: number;        // image version, an integer; anti-rollback compares it
   build: string;          // build id, for people and telemetry
-  abi: number;            // the HAL ABI the bundle speaks (src/hal/types.ts HAL_ABI)
+  abi: number;            // the HAL ABI the bundle speaks (src/core/hal/types.ts HAL_ABI)
   minFirmware: string;    // lowest firmware version that may run it ("" = any)
   bundleSha512: string;   // SHA-512 (FIPS 180-4) of agent.js as stored, 128 lowercase hex
   bundleBytes: number;
@@ -41,7 +41,7 @@ export function versionNumber(semver: string): number | null {
   return m ? +m[1]! * 1_000_000 + +m[2]! * 1_000 + +m[3]! : null;
 }
 
-/** Trust-anchor file text: one 64-lowercase-hex Ed25519 key per line (src/policy/store.ts). */
+/** Trust-anchor file text: one 64-lowercase-hex Ed25519 key per line (src/core/policy/store.ts). */
 export function parseKeyLines(b: Uint8Array, what: string): Result<Uint8Array[]> {
   let s = '';
   for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]!);

@@ -2,15 +2,15 @@
 // and the rule, adds the site's UTC offset transitions for its validity, signs it as COSE_Sign1.
 
 import { readFileSync } from 'node:fs';
-import { decode, encode } from '../../src/codec/cbor';
-import { parseSign1, sign1, verifySign1 } from '../../src/crypto/cose';
-import { validatePolicy } from '../../src/policy/validate';
-import type { Policy } from '../../src/policy/types';
-import { fmtHm } from '../../src/time/iso';
-import { WEEKDAYS } from '../../src/time/local';
-import { isValidZone, transitions } from '../../host-sim/tz';
-import { UsageError } from '../../host-sim/errors';
-import type { KeyPair } from './keys';
+import { decode, encode } from '../../src/core/codec/cbor';
+import { parseSign1, sign1, verifySign1 } from '../../src/core/crypto/cose';
+import { validatePolicy } from '../../src/core/policy/validate';
+import type { Policy } from '../../src/core/policy/types';
+import { fmtHm } from '../../src/core/time/iso';
+import { WEEKDAYS } from '../../src/core/time/local';
+import { isValidZone, transitions } from '../../src/node/tz';
+import { UsageError } from '../../src/node/errors';
+import type { KeyPair } from '../../src/node/keys';
 
 export function readJsonFile(path: string, what: string): unknown {
   let text: string;

@@ -3,10 +3,10 @@
 // its journal on this word. Grouped: one fsync and one ack per device per flush, however many batches.
 
 import { createPrivateKey, sign as nodeSign, type KeyObject } from 'node:crypto';
-import { encode } from '../codec/cbor';
-import { assemble, protectedHeader, toBeSigned } from '../crypto/cose';
-import { topic } from '../telemetry/topics';
-import type { KeyPair } from '../../device/provision/keys';
+import { encode } from '../core/codec/cbor';
+import { assemble, protectedHeader, toBeSigned } from '../core/crypto/cose';
+import { topic } from '../core/telemetry/topics';
+import type { KeyPair } from '../node/keys';
 import type { Store } from './store';
 
 export type PublishAck = (topicName: string, payload: Uint8Array) => Promise<void>;

@@ -1,10 +1,10 @@
 // One `journal` message (SPEC §7: a CBOR array of stored records, entries then the seal covering
 // them) read into entries and seals without trusting it yet, and the verifier's first-bad reason
-// mapped to an alert kind. Verification itself is src/journal/verify.ts, shared with the terminal.
+// mapped to an alert kind. Verification itself is src/core/journal/verify.ts, shared with the terminal.
 
-import { decode } from '../codec/cbor';
-import { isSealBytes, parseEntry, parseSeal } from '../journal/entry';
-import { fail, ok, type Result } from '../util/result';
+import { decode } from '../core/codec/cbor';
+import { isSealBytes, parseEntry, parseSeal } from '../core/journal/entry';
+import { fail, ok, type Result } from '../core/util/result';
 import type { Severity } from './store';
 
 export interface BatchEntry { seq: number; type: string; t: number; bytes: Uint8Array; body: Record<string, any> }
@@ -56,7 +56,7 @@ export function readBatch(payload: Uint8Array): Result<Batch> {
 export type RejectKind = 'bad-signature' | 'wrong-device' | 'tampered' | 'malformed' | 'invalid-batch';
 
 /**
- * Maps verifyRecords' first-bad reason (src/journal/verify.ts wording, pinned by
+ * Maps verifyRecords' first-bad reason (src/core/journal/verify.ts wording, pinned by
  * test/fleet/ingest.test.ts) to an alert kind: who could have produced this batch?
  */
 export function classify(reason: string): { kind: RejectKind; severity: Severity } {

@@ -6,7 +6,7 @@ import { Acker, type PublishAck } from './acks';
 import { Ingest, type Handled } from './ingest';
 import type { Registry } from './registry';
 import type { Store } from './store';
-import type { KeyPair } from '../../device/provision/keys';
+import type { KeyPair } from '../node/keys';
 
 export type FleetEvent =
   | { event: 'batch'; dev: string; fleet: string; stored: number; from: number | null; to: number | null; duplicates: number }

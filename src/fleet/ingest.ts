@@ -3,12 +3,12 @@
 // replays, forgeries and unknown senders become alert rows, never trusted rows. Synchronous: when
 // `handle` returns, everything it decided is committed, so the caller may acknowledge the message.
 
-import { decode } from '../codec/cbor';
-import { chainHash } from '../journal/entry';
-import { newChain, verifyRecords, type ChainState } from '../journal/verify';
-import { REASONS } from '../reasons/catalog';
-import { parseTopic, type Kind } from '../telemetry/topics';
-import { equalBytes, toHex } from '../util/bytes';
+import { decode } from '../core/codec/cbor';
+import { chainHash } from '../core/journal/entry';
+import { newChain, verifyRecords, type ChainState } from '../core/journal/verify';
+import { REASONS } from '../core/reasons/catalog';
+import { parseTopic, type Kind } from '../core/telemetry/topics';
+import { equalBytes, toHex } from '../core/util/bytes';
 import { classify, readBatch, type Batch, type BatchEntry } from './batch';
 import type { Registry } from './registry';
 import type { AlertInput, DecisionRow, Severity, Store } from './store';

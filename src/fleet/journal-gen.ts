@@ -1,11 +1,11 @@
 // Real journals for load tests and benchmarks: the core's own Journal on an in-memory HAL, sealed
 // with the terminal's key through Node's native signer, cut into the batches Telemetry.pump sends.
 
-import { encode } from '../codec/cbor';
-import { fakeHal, type FakeHal } from '../hal/fake';
-import { isSealBytes } from '../journal/entry';
-import { Journal, type SealSigner } from '../journal/journal';
-import { newKeyPair, type KeyPair } from '../../device/provision/keys';
+import { encode } from '../core/codec/cbor';
+import { fakeHal, type FakeHal } from '../core/hal/fake';
+import { isSealBytes } from '../core/journal/entry';
+import { Journal, type SealSigner } from '../core/journal/journal';
+import { newKeyPair, type KeyPair } from '../node/keys';
 import { nativeEd25519 } from './native';
 
 /** Decision bodies shaped like the agent's (SPEC §6): verdict, reasons with params, inputs. */

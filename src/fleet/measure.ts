@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { newChain, verifyRecords } from '../journal/verify';
+import { newChain, verifyRecords } from '../core/journal/verify';
 import { readBatch } from './batch';
 import { Ingest } from './ingest';
 import { GenTerminal } from './journal-gen';

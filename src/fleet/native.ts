@@ -2,9 +2,9 @@
 // pure-JS Ed25519 and SHA-512 for Node's OpenSSL ones (SPEC §8 verify_entries_per_s). Host only.
 
 import { createHash } from 'node:crypto';
-import { useEd25519 } from '../crypto/ed25519-impl';
-import { useSha512 } from '../crypto/hash';
-import { nativeEd25519 } from '../../host-sim/native-ed25519';
+import { useEd25519 } from '../core/crypto/ed25519-impl';
+import { useSha512 } from '../core/crypto/hash';
+import { nativeEd25519 } from '../node/native-crypto';
 
 let wired = false;
 

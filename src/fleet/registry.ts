@@ -3,8 +3,8 @@
 
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fromHex } from '../util/bytes';
-import { fail, ok, type Result } from '../util/result';
+import { fromHex } from '../core/util/bytes';
+import { fail, ok, type Result } from '../core/util/result';
 
 /** Device ids that may name a file: no path separators, no dot-files (and NATS maps '.' badly). */
 export const DEV_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;

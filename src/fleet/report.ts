@@ -2,8 +2,8 @@
 // Counts of deny/review reasons over its decisions and acquirer results, each with the reason
 // catalog's message (SPEC §3) filled with the figures of its latest occurrence, and the remedy.
 
-import { describe, REASONS, type Lang, type ReasonName } from '../reasons/catalog';
-import { fail, ok, type Result } from '../util/result';
+import { describe, REASONS, type Lang, type ReasonName } from '../core/reasons/catalog';
+import { fail, ok, type Result } from '../core/util/result';
 import type { Store } from './store';
 
 export interface ReportLine {

@@ -5,8 +5,8 @@
 import { hostname } from 'node:os';
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
-import { readSecretKey, type KeyPair } from '../../device/provision/keys';
-import { fail, ok, type Result } from '../util/result';
+import { readSecretKey, type KeyPair } from '../node/keys';
+import { fail, ok, type Result } from '../core/util/result';
 import { Consumer, type FleetEvent } from './consumer';
 import { useNativeCrypto } from './native';
 import { Registry } from './registry';

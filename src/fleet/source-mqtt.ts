@@ -3,7 +3,7 @@
 // the PUBACK of each message is held back until its commit, so a crash leaves it with the broker.
 
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { fail, ok, type Result } from '../util/result';
+import { fail, ok, type Result } from '../core/util/result';
 import { CONSUMED_KINDS } from './ingest';
 
 export interface MqttSourceOptions {

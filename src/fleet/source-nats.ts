@@ -3,7 +3,7 @@
 // one durable pull consumer, each message acked only after its commit (redelivered after ack_wait).
 
 import { AckPolicy, connect, DeliverPolicy, nanos, RetentionPolicy, StorageType, type NatsConnection } from 'nats';
-import { fail, ok, type Result } from '../util/result';
+import { fail, ok, type Result } from '../core/util/result';
 import { CONSUMED_KINDS } from './ingest';
 
 export interface NatsSourceOptions {

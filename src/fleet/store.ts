@@ -3,7 +3,7 @@
 // Commits are crash-safe (WAL, synchronous=NORMAL); `syncDurable` makes them power-safe before acks.
 
 import Database from 'better-sqlite3';
-import { fail, ok, type Result } from '../util/result';
+import { fail, ok, type Result } from '../core/util/result';
 import { SCHEMA, SCHEMA_VERSION } from './schema';
 
 export type Severity = 'info' | 'warn' | 'critical';

@@ -3,7 +3,7 @@
 // a second on a terminal; plain throttled lines when stdout is not one; no colour under NO_COLOR.
 
 import type Database from 'better-sqlite3';
-import { colours } from '../../host-sim/report';
+import { colours } from '../node/term';
 import type { Counters, FleetEvent } from './consumer';
 
 export interface Snapshot {

@@ -2,10 +2,10 @@
 // budget, driven only through the HAL bridge; and a leak check on quickjs-emscripten's debug build.
 import { describe, expect, it } from 'vitest';
 import { newQuickJSWASMModule, DEBUG_SYNC, RELEASE_SYNC, TestQuickJSWASMModule } from 'quickjs-emscripten';
-import { DeviceVM } from '../../host-sim/vm';
-import { NodeHal } from '../../host-sim/hal-node';
+import { DeviceVM } from '../../host-sim/vm/vm';
+import { NodeHal } from '../../host-sim/hal/node-hal';
 import { flash, tmp, cleanup } from '../helpers/device';
-import { newKeyPair } from '../../device/provision/keys';
+import { newKeyPair } from '../../src/node/keys';
 import { bundle, val } from '../helpers/bundle';
 import { sh } from '../helpers/policy';
 

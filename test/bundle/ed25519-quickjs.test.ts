@@ -1,4 +1,4 @@
-// src/crypto/ed25519.ts inside QuickJS (quickjs-emscripten RELEASE_SYNC):
+// src/core/crypto/ed25519.ts inside QuickJS (quickjs-emscripten RELEASE_SYNC):
 // bundle it together with tweetnacl the way the agent bundle is built
 // (esbuild, iife, es2020, platform browser), run both inside one QuickJS
 // context under a 1 MiB memory limit, and check that our signatures equal
@@ -93,7 +93,7 @@ beforeAll(async () => {
       stdin: {
         contents: [
           "import nacl from 'tweetnacl';",
-          "import { createEd25519, ed25519Precompute } from './src/crypto/ed25519.ts';",
+          "import { createEd25519, ed25519Precompute } from './src/core/crypto/ed25519.ts';",
           'globalThis.nacl = nacl;',
           'globalThis.ed25519 = createEd25519(nacl.hash);',
           'globalThis.ed25519Precompute = ed25519Precompute;',

@@ -1,13 +1,13 @@
 // The deadline interrupt and the stack limit (issue 11): a call cut short by either crashes the
 // terminal, which reboots on the same flash with every committed entry intact.
 import { describe, expect, it } from 'vitest';
-import { DeviceVM, DeviceCrash } from '../../host-sim/vm';
-import { NodeHal } from '../../host-sim/hal-node';
-import { exportJournal } from '../../src/journal/journal';
-import { splitSequence } from '../../src/codec/cbor';
-import { verifyRecords } from '../../src/journal/verify';
+import { DeviceVM, DeviceCrash } from '../../host-sim/vm/vm';
+import { NodeHal } from '../../host-sim/hal/node-hal';
+import { exportJournal } from '../../src/core/journal/journal';
+import { splitSequence } from '../../src/core/codec/cbor';
+import { verifyRecords } from '../../src/core/journal/verify';
 import { flash, tmp, cleanup } from '../helpers/device';
-import { newKeyPair } from '../../device/provision/keys';
+import { newKeyPair } from '../../src/node/keys';
 import { bundle, val } from '../helpers/bundle';
 import { sh } from '../helpers/policy';
 

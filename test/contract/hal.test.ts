@@ -1,13 +1,13 @@
 // One HAL contract, every adapter (issue 2): the in-memory fake, host-sim's file-backed NodeHal,
 // and the NodeHal as the bundle sees it inside QuickJS through the bridge.
 import { describe, expect, it } from 'vitest';
-import { runHalContract } from '../../src/hal/contract';
-import { fakeHal } from '../../src/hal/fake';
-import { NodeHal } from '../../host-sim/hal-node';
-import { DeviceVM } from '../../host-sim/vm';
+import { runHalContract } from '../../src/core/hal/contract';
+import { fakeHal } from '../../src/core/hal/fake';
+import { NodeHal } from '../../host-sim/hal/node-hal';
+import { DeviceVM } from '../../host-sim/vm/vm';
 import { bundle, val } from '../helpers/bundle';
 import { flash, tmp, cleanup } from '../helpers/device';
-import { newKeyPair } from '../../device/provision/keys';
+import { newKeyPair } from '../../src/node/keys';
 
 const failures = (rs: { name: string; ok: boolean; detail: string }[]) => rs.filter((r) => !r.ok).map((r) => `${r.name}: ${r.detail}`);
 

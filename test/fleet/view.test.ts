@@ -11,7 +11,7 @@ import { LiveView, renderSnapshot, snapshot } from '../../src/fleet/view';
 import { measureVerify } from '../../src/fleet/measure';
 import { useNativeCrypto } from '../../src/fleet/native';
 import { GenTerminal } from '../../src/fleet/journal-gen';
-import { encode } from '../../src/codec/cbor';
+import { encode } from '../../src/core/codec/cbor';
 import { makeFleet } from './helpers/terminals';
 
 useNativeCrypto();

@@ -3,12 +3,12 @@
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Agent } from '../../src/agent';
-import { NodeHal } from '../../host-sim/hal-node';
+import { Agent } from '../../src/core/agent/agent';
+import { NodeHal } from '../../host-sim/hal/node-hal';
 import { AcquirerSim } from '../../host-sim/acquirer';
-import { newKeyPair, type KeyPair } from '../../device/provision/keys';
+import { newKeyPair, type KeyPair } from '../../src/node/keys';
 import { signPolicy } from '../../device/provision/policy';
-import { toHex } from '../../src/util/bytes';
+import { toHex } from '../../src/core/util/bytes';
 import { demoPolicyJson, sh } from './policy';
 
 export const tmp = (name = 'pf-') => mkdtempSync(join(tmpdir(), name));

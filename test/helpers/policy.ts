@@ -1,8 +1,8 @@
 // Test policies: the demo policy with its time-zone transitions, tweakable per test.
 import { readFileSync } from 'node:fs';
 import { preparePolicy } from '../../device/provision/policy';
-import { validatePolicy } from '../../src/policy/validate';
-import type { Policy } from '../../src/policy/types';
+import { validatePolicy } from '../../src/core/policy/validate';
+import type { Policy } from '../../src/core/policy/types';
 
 export const demoPolicyJson = (): Record<string, any> => JSON.parse(readFileSync('host-sim/scenarios/policy-demo.json', 'utf8'));
 

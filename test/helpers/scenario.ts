@@ -1,6 +1,6 @@
 // Runs scenarios through the built bundle in QuickJS (the real artifact), offline, in a temp flash.
-import { runScenario, type Line } from '../../host-sim/run';
-import { parseScenario } from '../../host-sim/scenario';
+import { runScenario, type Line } from '../../host-sim/scenario/run';
+import { parseScenario } from '../../host-sim/scenario/parse';
 import { bundle } from './bundle';
 import { demoPolicyJson } from './policy';
 import { tmp } from './device';

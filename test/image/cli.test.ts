@@ -3,12 +3,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { imageCommand } from '../../host-sim/image-cli';
-import { UsageError } from '../../host-sim/errors';
-import { writeKeyPair } from '../../device/provision/keys';
+import { imageCommand } from '../../src/cli/image';
+import { UsageError } from '../../src/node/errors';
+import { writeKeyPair } from '../../src/node/keys';
 import { loadInstalledImage } from '../../host-sim/loader';
-import { runScenario } from '../../host-sim/run';
-import { parseScenario } from '../../host-sim/scenario';
+import { runScenario } from '../../host-sim/scenario/run';
+import { parseScenario } from '../../host-sim/scenario/parse';
 import { bundleBytes, policyCose, newKeys, rm, tmp, type Keys } from './rig';
 
 let w: string, keys: Keys;

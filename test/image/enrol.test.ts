@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { enrolCommand, journalDev } from '../../device/provision/enrol';
-import { CheckFailed, UsageError } from '../../host-sim/errors';
+import { CheckFailed, UsageError } from '../../src/node/errors';
 import { rig } from '../helpers/device';
 import { rm, tmp } from './rig';
 

@@ -4,11 +4,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { newKeyPair } from '../../device/provision/keys';
+import { newKeyPair } from '../../src/node/keys';
 import { stageUpdate } from '../../device/provision/flash';
 import { peekManifest, signManifest, verifyImage, versionNumber } from '../../device/provision/manifest';
 import { installImage, loadInstalledImage } from '../../host-sim/loader';
-import { toHex } from '../../src/util/bytes';
+import { toHex } from '../../src/core/util/bytes';
 import { bootVm, bundleVariant, imageDir, makeImage, newKeys, rm, tmp, type Keys } from './rig';
 
 let keys: Keys, data: string;

@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { NodeFlash, stageUpdate, type Flash } from '../../device/provision/flash';
 import type { ImageFiles } from '../../device/provision/manifest';
 import { installImage, loadInstalledImage } from '../../host-sim/loader';
-import { equalBytes } from '../../src/util/bytes';
-import { newKeyPair } from '../../device/provision/keys';
-import { tweetnaclEd25519, useEd25519 } from '../../src/crypto/ed25519-impl';
-import { nativeEd25519 } from '../../host-sim/native-ed25519';
+import { equalBytes } from '../../src/core/util/bytes';
+import { newKeyPair } from '../../src/node/keys';
+import { tweetnaclEd25519, useEd25519 } from '../../src/core/crypto/ed25519-impl';
+import { nativeEd25519 } from '../../src/node/native-crypto';
 import { bootVm, bundleVariant, imageDir, makeImage, newKeys, rm, tmp, type Keys } from './rig';
 
 class PowerCut extends Error {}

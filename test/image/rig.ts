@@ -4,13 +4,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { newKeyPair, type KeyPair } from '../../device/provision/keys';
+import { newKeyPair, type KeyPair } from '../../src/node/keys';
 import { signPolicy } from '../../device/provision/policy';
 import { imageFiles, writeImage } from '../../device/provision/image';
 import type { ImageFiles } from '../../device/provision/manifest';
 import { loadInstalledImage } from '../../host-sim/loader';
-import { NodeHal } from '../../host-sim/hal-node';
-import { DeviceVM } from '../../host-sim/vm';
+import { NodeHal } from '../../host-sim/hal/node-hal';
+import { DeviceVM } from '../../host-sim/vm/vm';
 import { demoPolicyJson, sh } from '../helpers/policy';
 
 export const tmp = (p = 'pf-img-') => mkdtempSync(join(tmpdir(), p));

@@ -1,9 +1,9 @@
-// device/policy.schema.json (JSON Schema 2020-12) against the demo policy and src/policy/validate.ts:
+// device/policy.schema.json (JSON Schema 2020-12) against the demo policy and src/core/policy/validate.ts:
 // the same inputs pass and fail both. A small checker for exactly the keywords the schema uses
 // stands in for ajv (no new dependency); an unknown keyword fails the test.
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { validatePolicy } from '../../src/policy/validate';
+import { validatePolicy } from '../../src/core/policy/validate';
 import { demoPolicyJson } from '../helpers/policy';
 
 type S = Record<string, any> | boolean;

@@ -4,10 +4,10 @@
 // without (Asia/Shanghai).
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { EARTH_RADIUS_M, haversineM, checkGeo } from '../../src/checks/geo';
-import { checkHours, isOpen } from '../../src/checks/hours';
-import { localTime } from '../../src/time/local';
-import { transitions, offsetMinutes } from '../../host-sim/tz';
+import { EARTH_RADIUS_M, haversineM, checkGeo } from '../../src/core/checks/geo';
+import { checkHours, isOpen } from '../../src/core/checks/hours';
+import { localTime } from '../../src/core/time/local';
+import { transitions, offsetMinutes } from '../../src/node/tz';
 import { policy } from '../helpers/policy';
 
 /** Great-circle distance from the chord between two points on the sphere: no haversine involved. */

@@ -2,10 +2,10 @@
 // jump codes, amount changes, decline classes, time-outs with reversals across a reboot, and a
 // settlement cut by a power loss at each of its steps.
 import { describe, expect, it } from 'vitest';
-import { splitSequence } from '../../src/codec/cbor';
-import { exportJournal } from '../../src/journal/journal';
-import { verifyRecords } from '../../src/journal/verify';
-import { fromHex } from '../../src/util/bytes';
+import { splitSequence } from '../../src/core/codec/cbor';
+import { exportJournal } from '../../src/core/journal/journal';
+import { verifyRecords } from '../../src/core/journal/verify';
+import { fromHex } from '../../src/core/util/bytes';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { card, run } from '../helpers/scenario';

@@ -110,15 +110,36 @@ describe('sim run, journal export and verify, doctor', () => {
   });
 });
 
-describe('the portable core stays portable', () => {
-  it('a deliberate use of Buffer in src/ fails the check that make test runs', () => {
-    const copy = join(tmp('pf-core-'), 'src');
-    cpSync('src', copy, { recursive: true });
-    expect(spawnSync('node', ['test/check-core.mjs', copy]).status).toBe(0);
-    writeFileSync(join(copy, 'checks/format.ts'), readFileSync(join(copy, 'checks/format.ts'), 'utf8') + '\nexport const b = Buffer.from("x");\n');
-    const r = spawnSync('node', ['test/check-core.mjs', copy], { encoding: 'utf8' });
+describe('the house rules (SPEC §1)', () => {
+  const copy = () => {
+    const root = tmp('pf-house-');
+    for (const d of ['src', 'device', 'host-sim']) cpSync(d, join(root, d), { recursive: true });
+    return root;
+  };
+  const check = (root: string) => spawnSync('node', ['test/check-layers.mjs', root], { encoding: 'utf8' });
+
+  it('a deliberate use of Buffer in src/core fails the check that make test runs', () => {
+    const root = copy();
+    expect(check(root).status).toBe(0);
+    const f = join(root, 'src/core/checks/format.ts');
+    writeFileSync(f, readFileSync(f, 'utf8') + '\nexport const b = Buffer.from("x");\n');
+    const r = check(root);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/format\.ts:\d+: Buffer/);
-    mkdirSync(join(copy, 'fleet'), { recursive: true });
+    expect(r.stderr).toMatch(/src\/core\/checks\/format\.ts:\d+: the core uses Buffer/);
+  });
+
+  it('an import that points up, or a package in the core, fails it too', () => {
+    const root = copy();
+    const up = join(root, 'src/node/errors.ts');
+    writeFileSync(up, readFileSync(up, 'utf8') + "\nimport '../../host-sim/acquirer';\n");
+    const core = join(root, 'src/core/util/result.ts');
+    writeFileSync(core, readFileSync(core, 'utf8') + "\nimport 'mqtt';\n");
+    const peer = join(root, 'device/provision/image.ts');
+    writeFileSync(peer, readFileSync(peer, 'utf8') + "\nimport '../../src/fleet/registry';\n");
+    const r = check(root);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/src\/node\/errors\.ts:\d+: src\/node imports host-sim/);
+    expect(r.stderr).toMatch(/src\/core\/util\/result\.ts:\d+: the core imports "mqtt"/);
+    expect(r.stderr).toMatch(/device\/provision\/image\.ts:\d+: device imports src\/fleet/);
   });
 });

@@ -3,10 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseScenario } from '../../host-sim/scenario';
-import { runScenario } from '../../host-sim/run';
-import { connectNetwork } from '../../host-sim/net-mqtt';
-import { doctor } from '../../host-sim/doctor';
+import { parseScenario } from '../../host-sim/scenario/parse';
+import { runScenario } from '../../host-sim/scenario/run';
+import { connectNetwork } from '../../host-sim/net/mqtt';
+import { doctor } from '../../src/cli/doctor';
 import { bundle } from '../helpers/bundle';
 import { tmp } from '../helpers/device';
 

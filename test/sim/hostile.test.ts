@@ -4,11 +4,11 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { splitSequence } from '../../src/codec/cbor';
-import { exportJournal } from '../../src/journal/journal';
-import { verifyRecords } from '../../src/journal/verify';
-import { fromHex } from '../../src/util/bytes';
-import { NodeHal } from '../../host-sim/hal-node';
+import { splitSequence } from '../../src/core/codec/cbor';
+import { exportJournal } from '../../src/core/journal/journal';
+import { verifyRecords } from '../../src/core/journal/verify';
+import { fromHex } from '../../src/core/util/bytes';
+import { NodeHal } from '../../host-sim/hal/node-hal';
 import { card, run, SITE } from '../helpers/scenario';
 
 const verify = (dataDir: string) => {
@@ -103,7 +103,7 @@ describe('storage faults', () => {
     const v = verify(r.dataDir);
     expect(v.valid).toBe(false);                                     // the export kept the rotten record
     expect(v.firstBad.index).toBeGreaterThan(0);
-    const { exportJournal: ex } = await import('../../src/journal/journal');
+    const { exportJournal: ex } = await import('../../src/core/journal/journal');
     expect(ex(new NodeHal({ dir: r.dataDir, storageBytes: 1 << 30, startWallMs: 0 })).warning).toMatch(/checksum mismatch/);
   }, 120_000);
 });

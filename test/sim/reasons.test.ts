@@ -1,9 +1,9 @@
 // Every SPEC §3 reason that can fire before the acquirer answers, fired in a scenario run on the
 // built bundle in QuickJS, at the boundaries SPEC §5 states (issue 3's "done when").
 import { describe, expect, it } from 'vitest';
-import { REASONS } from '../../src/reasons/catalog';
+import { REASONS } from '../../src/core/reasons/catalog';
 import { signPolicy } from '../../device/provision/policy';
-import { newKeyPair } from '../../device/provision/keys';
+import { newKeyPair } from '../../src/node/keys';
 import { demoPolicyJson } from '../helpers/policy';
 import { card, run, SITE } from '../helpers/scenario';
 

@@ -5,12 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { parseScenario } from '../../host-sim/scenario';
-import { runScenario } from '../../host-sim/run';
-import { connectNetwork } from '../../host-sim/net-mqtt';
-import { encode } from '../../src/codec/cbor';
-import { sign1 } from '../../src/crypto/cose';
-import { newKeyPair } from '../../device/provision/keys';
+import { parseScenario } from '../../host-sim/scenario/parse';
+import { runScenario } from '../../host-sim/scenario/run';
+import { connectNetwork } from '../../host-sim/net/mqtt';
+import { encode } from '../../src/core/codec/cbor';
+import { sign1 } from '../../src/core/crypto/cose';
+import { newKeyPair } from '../../src/node/keys';
 import { bundle } from '../helpers/bundle';
 import { tmp } from '../helpers/device';
 import { card } from '../helpers/scenario';
@@ -115,10 +115,10 @@ describe('store and forward', () => {
       const segs = readdirSync(join(dataDir, 'j')).sort();
       expect(segs.length).toBeGreaterThanOrEqual(1);
       expect(+segs[0]!).toBeGreaterThan(1);                                   // old segments are gone
-      const { exportJournal } = await import('../../src/journal/journal');
-      const { NodeHal } = await import('../../host-sim/hal-node');
-      const { splitSequence } = await import('../../src/codec/cbor');
-      const { parseEntry } = await import('../../src/journal/entry');
+      const { exportJournal } = await import('../../src/core/journal/journal');
+      const { NodeHal } = await import('../../host-sim/hal/node-hal');
+      const { splitSequence } = await import('../../src/core/codec/cbor');
+      const { parseEntry } = await import('../../src/core/journal/entry');
       const recs = splitSequence(exportJournal(new NodeHal({ dir: dataDir, storageBytes: 1 << 30, startWallMs: 0 })).bytes);
       const first = (recs as any).value.map(parseEntry).find((e: any) => e.ok).value.seq;
       expect(first).toBeLessThanOrEqual((r.summary.journal as any).acknowledgedThrough);  // nothing past the ack was deleted
@@ -159,10 +159,10 @@ describe('commands and acknowledgements from the network', () => {
       expect((r.lines.find((l) => l.event === 'decision' && l.ref === 'LOCKED') as any).reasons).toContain('DEVICE_LOCKED');
       expect((r.lines.find((l) => l.event === 'decision' && l.ref === 'D') as any).reasons).not.toContain('DEVICE_LOCKED');
       allDelivered(r, net);                                       // the forged acks freed nothing and stopped nothing
-      const { exportJournal } = await import('../../src/journal/journal');
-      const { NodeHal } = await import('../../host-sim/hal-node');
-      const { splitSequence } = await import('../../src/codec/cbor');
-      const { parseEntry } = await import('../../src/journal/entry');
+      const { exportJournal } = await import('../../src/core/journal/journal');
+      const { NodeHal } = await import('../../host-sim/hal/node-hal');
+      const { splitSequence } = await import('../../src/core/codec/cbor');
+      const { parseEntry } = await import('../../src/core/journal/entry');
       const recs = (splitSequence(exportJournal(new NodeHal({ dir: dataDir, storageBytes: 1 << 30, startWallMs: 0 })).bytes) as any).value;
       const rejected = recs.map(parseEntry).filter((e: any) => e.ok && e.value.type === 'command' && !e.value.body.accepted);
       expect(rejected.length).toBe(4);                                 // three from the scenario, one from the wire

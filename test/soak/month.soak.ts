@@ -3,9 +3,9 @@
 // broker. At the end the journal verifies end to end and the backend holds every entry exactly once.
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { parseScenario } from '../../host-sim/scenario';
-import { runScenario } from '../../host-sim/run';
-import { connectNetwork } from '../../host-sim/net-mqtt';
+import { parseScenario } from '../../host-sim/scenario/parse';
+import { runScenario } from '../../host-sim/scenario/run';
+import { connectNetwork } from '../../host-sim/net/mqtt';
 import { bundle } from '../helpers/bundle';
 import { tmp } from '../helpers/device';
 

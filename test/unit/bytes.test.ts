@@ -1,7 +1,7 @@
 // UTF-8 and hex helpers of the core against Node's own encoders (QuickJS has no TextEncoder).
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { fromHex, fromUtf8, toHex, utf8, crc32 } from '../../src/util/bytes';
+import { fromHex, fromUtf8, toHex, utf8, crc32 } from '../../src/core/util/bytes';
 
 describe('bytes', () => {
   it('utf8 and fromUtf8 agree with Node on any string, lone surrogates included', () => {

@@ -1,17 +1,17 @@
 // Table tests per SPEC §5 rule, at the boundaries the SPEC states.
 import { describe, expect, it } from 'vitest';
-import { checkGeo, haversineM } from '../../src/checks/geo';
-import { checkHours } from '../../src/checks/hours';
-import { checkQualifications } from '../../src/checks/qualification';
-import { checkLimits, usedFor } from '../../src/checks/limits';
-import { checkResources } from '../../src/checks/resources';
-import { checkMessage } from '../../src/checks/message';
-import { checkClock } from '../../src/checks/clock';
-import { decide } from '../../src/checks/preflight';
-import { apply, emptyLedger, type Ledger } from '../../src/journal/ledger';
-import { localTime } from '../../src/time/local';
-import { parseDate } from '../../src/time/iso';
-import type { Txn } from '../../src/acquirer/types';
+import { checkGeo, haversineM } from '../../src/core/checks/geo';
+import { checkHours } from '../../src/core/checks/hours';
+import { checkQualifications } from '../../src/core/checks/qualification';
+import { checkLimits, usedFor } from '../../src/core/checks/limits';
+import { checkResources } from '../../src/core/checks/resources';
+import { checkMessage } from '../../src/core/checks/message';
+import { checkClock } from '../../src/core/checks/clock';
+import { decide } from '../../src/core/checks/preflight';
+import { apply, emptyLedger, type Ledger } from '../../src/core/journal/ledger';
+import { localTime } from '../../src/core/time/local';
+import { parseDate } from '../../src/core/time/iso';
+import type { Txn } from '../../src/core/acquirer/types';
 import { policy, sh } from '../helpers/policy';
 
 const P = policy();

@@ -3,10 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { exportJournal } from '../../src/journal/journal';
-import { splitSequence } from '../../src/codec/cbor';
-import { verifyRecords } from '../../src/journal/verify';
-import { parseEntry } from '../../src/journal/entry';
+import { exportJournal } from '../../src/core/journal/journal';
+import { splitSequence } from '../../src/core/codec/cbor';
+import { verifyRecords } from '../../src/core/journal/verify';
+import { parseEntry } from '../../src/core/journal/entry';
 import { cleanup, reboot, rig, sell } from '../helpers/device';
 
 const types = (r: ReturnType<typeof rig>) => {

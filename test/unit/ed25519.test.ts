@@ -1,4 +1,4 @@
-// Unit tests for src/crypto/ed25519.ts (run under Node with vitest).
+// Unit tests for src/core/crypto/ed25519.ts (run under Node with vitest).
 //
 // Oracles: RFC 8032 §7.1 vectors, tweetnacl (nacl.sign.detached / .verify),
 // Node's OpenSSL Ed25519 (crypto.sign / crypto.verify) and a tiny, slow
@@ -24,7 +24,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import fc from 'fast-check';
-import { createEd25519, ed25519Precompute } from '../../src/crypto/ed25519';
+import { createEd25519, ed25519Precompute } from '../../src/core/crypto/ed25519';
 
 const ed = createEd25519(nacl.hash);
 

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { decodeSequence, encode, Tag, getEncoded, decode } from 'cbor2';
-import { exportJournal } from '../../src/journal/journal';
+import { exportJournal } from '../../src/core/journal/journal';
 import { cleanup, rig, reboot, sell } from '../helpers/device';
 
 const sha512_32 = (b: Uint8Array) => new Uint8Array(createHash('sha512').update(b).digest()).subarray(0, 32);

@@ -1,11 +1,11 @@
 // The journal (SPEC §6): chain, seals, export and verify; recovery from the tail only; a power cut
 // at every write boundary and in the middle of every write loses no committed entry.
 import { describe, expect, it } from 'vitest';
-import { exportJournal, SEGMENT_BYTES } from '../../src/journal/journal';
-import { splitSequence } from '../../src/codec/cbor';
-import { verifyRecords } from '../../src/journal/verify';
-import { parseEntry } from '../../src/journal/entry';
-import { toHex } from '../../src/util/bytes';
+import { exportJournal, SEGMENT_BYTES } from '../../src/core/journal/journal';
+import { splitSequence } from '../../src/core/codec/cbor';
+import { verifyRecords } from '../../src/core/journal/verify';
+import { parseEntry } from '../../src/core/journal/entry';
+import { toHex } from '../../src/core/util/bytes';
 import { cleanup, rig, reboot, sell } from '../helpers/device';
 
 const exported = (r: ReturnType<typeof rig>) => {

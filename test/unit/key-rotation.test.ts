@@ -4,10 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { exportJournal } from '../../src/journal/journal';
-import { splitSequence } from '../../src/codec/cbor';
-import { verifyRecords } from '../../src/journal/verify';
-import { fromHex, toHex } from '../../src/util/bytes';
+import { exportJournal } from '../../src/core/journal/journal';
+import { splitSequence } from '../../src/core/codec/cbor';
+import { verifyRecords } from '../../src/core/journal/verify';
+import { fromHex, toHex } from '../../src/core/util/bytes';
 import { cleanup, reboot, rig, sell } from '../helpers/device';
 
 const verify = (r: ReturnType<typeof rig>, registered: Uint8Array) => {

@@ -1,7 +1,7 @@
 // The ledger fold (SPEC §5 Settlement, domain notes §4): settlement closes the batch, the batch
 // number wraps 999999 -> 1, and replaying the same entries always gives the same ledger.
 import { describe, expect, it } from 'vitest';
-import { apply, emptyLedger } from '../../src/journal/ledger';
+import { apply, emptyLedger } from '../../src/core/journal/ledger';
 
 describe('ledger', () => {
   it('closing a batch numbers the next one, wrapping 999999 to 1', () => {

@@ -1,12 +1,12 @@
 // Tampering with an export (SPEC §6, issue 4): flip any byte, drop, reorder, duplicate or splice
 // records from another device: verify fails and names the first bad record.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { exportJournal } from '../../src/journal/journal';
-import { splitSequence } from '../../src/codec/cbor';
-import { verifyRecords } from '../../src/journal/verify';
-import { isSealBytes } from '../../src/journal/entry';
-import { useEd25519, tweetnaclEd25519 } from '../../src/crypto/ed25519-impl';
-import { nativeEd25519 } from '../../host-sim/native-ed25519';
+import { exportJournal } from '../../src/core/journal/journal';
+import { splitSequence } from '../../src/core/codec/cbor';
+import { verifyRecords } from '../../src/core/journal/verify';
+import { isSealBytes } from '../../src/core/journal/entry';
+import { useEd25519, tweetnaclEd25519 } from '../../src/core/crypto/ed25519-impl';
+import { nativeEd25519 } from '../../src/node/native-crypto';
 import { cleanup, rig, sell } from '../helpers/device';
 
 function journalOf(prefix: string, n: number): { recs: Uint8Array[]; pub: Uint8Array } {

@@ -1,6 +1,6 @@
 // A consumer process for the fleet tests: `fleet consume` flags, plus a fault knob a real crash
 // needs (PF_KILL_AFTER_COMMITS=N: SIGKILL itself right after the Nth commit, before any ack).
-import { parseConsumeArgs } from '../../../host-sim/fleet-cli';
+import { parseConsumeArgs } from '../../../src/cli/fleet';
 import { startConsumer } from '../../../src/fleet/run';
 
 const o = parseConsumeArgs(process.argv.slice(2));

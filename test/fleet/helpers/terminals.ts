@@ -5,12 +5,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { decode } from '../../../src/codec/cbor';
-import { openSign1 } from '../../../src/crypto/cose';
-import { topic } from '../../../src/telemetry/topics';
-import { toHex } from '../../../src/util/bytes';
+import { decode } from '../../../src/core/codec/cbor';
+import { openSign1 } from '../../../src/core/crypto/cose';
+import { topic } from '../../../src/core/telemetry/topics';
+import { toHex } from '../../../src/core/util/bytes';
 import { GenTerminal } from '../../../src/fleet/journal-gen';
-import { newKeyPair, writeKeyPair, type KeyPair } from '../../../device/provision/keys';
+import { newKeyPair, writeKeyPair, type KeyPair } from '../../../src/node/keys';
 
 export class SimTerminal {
   readonly gen: GenTerminal;

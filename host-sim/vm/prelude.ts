@@ -1,6 +1,9 @@
-// Evaluated inside QuickJS by host-sim/vm.ts: turns the raw host functions (which pass bytes as
-// ArrayBuffer and objects as JSON) into the HAL object of src/hal/types.ts, the way terminal
-// firmware would expose its C functions. Returns the HAL; defines nothing global.
+// Evaluated inside QuickJS by host-sim/vm/vm.ts: turns the raw host functions (which pass bytes as
+// ArrayBuffer and objects as JSON) into the HAL object of src/core/hal/types.ts, the way terminal
+// firmware would expose its C functions. Returns the HAL; defines nothing global. Kept as source
+// text so the VM evaluates exactly this, with no file to find at run time.
+
+export const HAL_PRELUDE = `
 (function (raw) {
   var u8 = function (ab) { return ab === null || ab === undefined ? null : new Uint8Array(ab); };
   var ab = function (u) { return u.slice().buffer; };
@@ -35,3 +38,4 @@
   if (raw.ksign) hal.keystore.sign = function (s, m) { return u8(raw.ksign(s, ab(m))); };
   return hal;
 })
+`;

@@ -1,8 +1,8 @@
 // Scenario files (SPEC §9): parsed and checked up front so a bad one is refused with the event
 // index and field that are wrong, before a terminal boots.
 
-import { parseIsoMs } from '../src/time/iso';
-import { UsageError } from './errors';
+import { parseIsoMs } from '../../src/core/time/iso';
+import { UsageError } from '../../src/node/errors';
 
 export interface Fix { lat: number; lon: number; accuracyM: number }
 export type SimEvent = { at: number; index: number } & (

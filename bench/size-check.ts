@@ -5,11 +5,11 @@ import { readFileSync, mkdtempSync, rmSync, mkdirSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { DeviceVM } from '../host-sim/vm';
-import { NodeHal } from '../host-sim/hal-node';
-import { newKeyPair } from './provision/keys';
-import { signPolicy } from './provision/policy';
-import { toHex } from '../src/util/bytes';
+import { DeviceVM } from '../host-sim/vm/vm';
+import { NodeHal } from '../host-sim/hal/node-hal';
+import { newKeyPair } from '../src/node/keys';
+import { signPolicy } from '../device/provision/policy';
+import { toHex } from '../src/core/util/bytes';
 
 const budget = JSON.parse(readFileSync('device/budget.json', 'utf8'));
 const bundlePath = process.argv[2] ?? 'dist/device/agent.js';

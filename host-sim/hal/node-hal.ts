@@ -1,13 +1,13 @@
-// The host-side HAL: a simulated terminal's flash in the --data folder (file per storage name),
-// its keystore in DIR/keystore (mode 0600), a virtual clock, simulated GPS and memory figures,
-// and fault knobs (power cut at a chosen write, failing writes, a failing signer). The same
-// object backs the QuickJS bridge (vm.ts) and the core's Node-side tests.
+// The simulated terminal's HAL: its flash in the --data folder (src/node/flash-folder.ts), its
+// keystore in DIR/keystore (mode 0600), a virtual clock, simulated GPS and memory figures, and
+// fault knobs in front of every write (power cut at a chosen write, failing writes, a failing
+// signer). The same object backs the QuickJS bridge (vm/) and the core's Node-side tests.
 
 import { createPrivateKey, randomFillSync, sign as nodeSign } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, renameSync, rmSync, statSync,
-         truncateSync, writeFileSync, writeSync, chmodSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { HAL_ABI, ST, STORAGE_NAME, type GpsFix, type Hal, type Status } from '../src/hal/types';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HAL_ABI, ST, type GpsFix, type Hal, type Status } from '../../src/core/hal/types';
+import { FolderStorage } from '../../src/node/flash-folder';
 
 export interface Faults {
   /** Power is lost at the Nth storage write from now (1 = the next); `midWrite` writes half of it first. */
@@ -48,7 +48,6 @@ export class NodeHal implements Hal {
   /** Set once power is lost: every later write is silently gone, like on a real board. */
   dead = false;
   writes = 0;
-  bytesRead = 0;
   trueWallMs: number;
   skewMs = 0;
   monoMs0 = 0;
@@ -60,29 +59,12 @@ export class NodeHal implements Hal {
   battery = 80;
   net: NetPort = offlineNet;
   logs: string[] = [];
-  private used = 0;
 
   constructor(readonly opts: NodeHalOptions) {
     this.trueWallMs = opts.startWallMs;
     mkdirSync(join(opts.dir, 'keystore'), { recursive: true, mode: 0o700 });
-    this.used = this.scanUsed(opts.dir);
+    this.flash = new FolderStorage(opts.dir, opts.storageBytes);
     if (!opts.nativeSigner) this.keystore.sign = undefined;
-  }
-
-  private scanUsed(d: string): number {
-    let n = 0;
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      // The keystore and the image slots (img/) are their own partitions, not the agent's flash budget.
-      if (e.name.startsWith('.') || e.name === 'keystore' || e.name === 'img') continue;
-      const p = join(d, e.name);
-      n += e.isDirectory() ? this.scanUsed(p) : statSync(p).size;
-    }
-    return n;
-  }
-
-  private path(name: string): string | null {
-    // The agent's flash: not the keystore's partition, nor the image slots the loader owns.
-    return STORAGE_NAME.test(name) && name.length < 200 && !/^(keystore|img)(\/|$)/.test(name) ? join(this.opts.dir, name) : null;
   }
 
   /** Counts a write; returns 'cut' when power goes at this one. */
@@ -109,102 +91,54 @@ export class NodeHal implements Hal {
     fill: (out: Uint8Array): Status => { randomFillSync(out); return ST.OK; },
   };
 
-  storage = {
-    size: (name: string): number => {
-      const p = this.path(name);
-      if (!p || !existsSync(p)) return -1;
-      return statSync(p).size;
-    },
-    read: (name: string, offset: number, length: number): Uint8Array | null => {
-      const p = this.path(name);
-      if (!p || !existsSync(p) || offset < 0 || length < 0) return null;
-      const b = readFileSync(p);
-      if (offset > b.length) return null;
-      const out = new Uint8Array(b.subarray(offset, Math.min(b.length, offset + length)));
-      this.bytesRead += out.length;
-      return out;
-    },
-    append: (name: string, data: Uint8Array): Status => {
-      const p = this.path(name);
-      if (!p) return ST.INVALID;
+  /** The flash itself; the methods below put the power and fault gates in front of its writes. */
+  readonly flash: FolderStorage;
+
+  get bytesRead(): number { return this.flash.bytesRead; }
+
+  storage: Hal['storage'] = {
+    size: (name) => this.flash.size(name),
+    read: (name, offset, length) => this.flash.read(name, offset, length),
+    append: (name, data) => {
+      if (!this.flash.path(name)) return ST.INVALID;
       if (this.freeBytes() < data.length) return ST.NO_SPACE;
       const g = this.writeGate();
-      if (g === 'dead') return ST.IO;
-      if (g === 'error') return ST.IO;
-      mkdirSync(dirname(p), { recursive: true });
+      if (g === 'dead' || g === 'error') return ST.IO;
       if (g === 'cut') {
-        if (this.faults.midWrite) { appendFileSync(p, data.subarray(0, data.length >> 1)); this.used += data.length >> 1; }
+        if (this.faults.midWrite) this.flash.append(name, data.subarray(0, data.length >> 1));
         this.dead = true;
         return ST.IO;
       }
       if (this.faults.shortWrite) {
         this.faults.shortWrite = false;
-        appendFileSync(p, data.subarray(0, data.length >> 1)); this.used += data.length >> 1;
+        this.flash.append(name, data.subarray(0, data.length >> 1));
         return ST.IO;
       }
-      appendFileSync(p, data);
-      this.used += data.length;
-      return ST.OK;
+      return this.flash.append(name, data);
     },
-    replace: (name: string, data: Uint8Array): Status => {
-      const p = this.path(name);
-      if (!p) return ST.INVALID;
-      const old = existsSync(p) ? statSync(p).size : 0;
+    replace: (name, data) => {
+      if (!this.flash.path(name)) return ST.INVALID;
+      const old = Math.max(0, this.flash.size(name));
       if (this.freeBytes() + old < data.length) return ST.NO_SPACE;
       const g = this.writeGate();
       if (g === 'dead' || g === 'error') return ST.IO;
-      mkdirSync(dirname(p), { recursive: true });
-      const tmp = p + '.tmp';
       if (g === 'cut') {
         // Power lost mid-replace: a half-written temp file, the old file untouched (atomic rename).
-        if (this.faults.midWrite) writeFileSync(tmp, data.subarray(0, data.length >> 1));
+        if (this.faults.midWrite) this.flash.tornReplace(name, data.subarray(0, data.length >> 1));
         this.dead = true;
         return ST.IO;
       }
-      const fd = openSync(tmp, 'w');
-      writeSync(fd, data);
-      closeSync(fd);
-      renameSync(tmp, p);
-      this.used += data.length - old;
-      return ST.OK;
+      return this.flash.replace(name, data);
     },
-    truncate: (name: string, length: number): Status => {
-      const p = this.path(name);
-      if (!p || !existsSync(p)) return ST.NOT_FOUND;
-      if (this.dead) return ST.IO;
-      const old = statSync(p).size;
-      if (length < old) { truncateSync(p, length); this.used -= old - length; }
-      return ST.OK;
-    },
-    remove: (name: string): Status => {
-      const p = this.path(name);
-      if (!p || !existsSync(p)) return ST.NOT_FOUND;
-      if (this.dead) return ST.IO;
-      this.used -= statSync(p).size;
-      rmSync(p);
-      return ST.OK;
-    },
-    list: (prefix: string): string[] => {
-      const out: string[] = [];
-      const walk = (rel: string) => {
-        const abs = join(this.opts.dir, rel);
-        if (!existsSync(abs)) return;
-        for (const e of readdirSync(abs, { withFileTypes: true })) {
-          if (e.name.startsWith('.') || e.name.endsWith('.tmp') || (rel === '' && e.name === 'keystore')) continue;
-          const r = rel ? rel + '/' + e.name : e.name;
-          if (e.isDirectory()) walk(r); else if (r.startsWith(prefix)) out.push(r);
-        }
-      };
-      const top = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
-      walk(top);
-      return out.sort();
-    },
-    freeBytes: (): number => this.freeBytes(),
+    truncate: (name, length) => (this.dead ? (this.flash.size(name) < 0 ? ST.NOT_FOUND : ST.IO) : this.flash.truncate(name, length)),
+    remove: (name) => (this.dead ? (this.flash.size(name) < 0 ? ST.NOT_FOUND : ST.IO) : this.flash.remove(name)),
+    list: (prefix) => this.flash.list(prefix),
+    freeBytes: () => this.freeBytes(),
   };
 
   freeBytes(): number {
     if (this.storageFreeOverride !== null) return this.storageFreeOverride;
-    return Math.max(0, this.opts.storageBytes - this.used);
+    return this.flash.freeBytes();
   }
 
   keystore: Hal['keystore'] = {

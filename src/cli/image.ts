@@ -6,13 +6,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { HAL_ABI } from '../src/hal/types';
-import { readSecretKey } from '../device/provision/keys';
-import { checkOutDir, imageFiles, readFileBytes, readPub, releaseKeyPath, writeImage } from '../device/provision/image';
-import { hashHex, parseKeyLines, versionNumber, verifyImage } from '../device/provision/manifest';
-import { readImageDir, verifyUpdate, NodeFlash } from '../device/provision/flash';
-import { installImage } from './loader';
-import { UsageError } from './errors';
+import { HAL_ABI } from '../core/hal/types';
+import { readSecretKey } from '../node/keys';
+import { checkOutDir, imageFiles, readFileBytes, readPub, releaseKeyPath, writeImage } from '../../device/provision/image';
+import { hashHex, parseKeyLines, versionNumber, verifyImage } from '../../device/provision/manifest';
+import { readImageDir, verifyUpdate, NodeFlash } from '../../device/provision/flash';
+import { installImage } from '../../host-sim/loader';
+import { UsageError } from '../node/errors';
 
 export const IMAGE_HELP = `  preflight image build --policy P.cose --trust OPERATOR.pub --backend BACKEND.pub --out DIR [--key RELEASE.key] [--version N] [--min-firmware V] [--next-release NEXT.pub] [--bundle agent.js]
   preflight image flash --image DIR --data DIR

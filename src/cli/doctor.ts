@@ -1,22 +1,21 @@
 // `preflight doctor --data DIR`: reads a terminal's flash (journal, policy, state) without writing
 // to it and explains, most urgent first, what is wrong and what to do, in zh or en.
 
-import { readOnly } from './readonly-hal';
-import { NodeHal } from './hal-node';
-import { Journal } from '../src/journal/journal';
-import { parseEntry } from '../src/journal/entry';
-import { readRecords } from '../src/journal/journal';
-import { KIND_ENTRY } from '../src/journal/frame';
-import { openPolicy, readPolicyFile } from '../src/policy/store';
-import { describe, REASONS, type Lang, type Reason, type ReasonName } from '../src/reasons/catalog';
-import { UsageError } from './errors';
+import { readOnlyFlash } from '../node/flash-folder';
+import { Journal } from '../core/journal/journal';
+import { parseEntry } from '../core/journal/entry';
+import { readRecords } from '../core/journal/journal';
+import { KIND_ENTRY } from '../core/journal/frame';
+import { openPolicy, readPolicyFile } from '../core/policy/store';
+import { describe, REASONS, type Lang, type Reason, type ReasonName } from '../core/reasons/catalog';
+import { UsageError } from '../node/errors';
 import { existsSync } from 'node:fs';
 
 export interface Finding { urgency: number; title: string; message: string; remedy: string; count?: number; reason?: string; open: boolean }
 
 export function doctor(dataDir: string, lang: Lang): { device: string | null; findings: Finding[] } {
   if (!existsSync(dataDir)) throw new UsageError(`--data ${dataDir}: no such folder`);
-  const hal = readOnly(new NodeHal({ dir: dataDir, storageBytes: 1 << 30, startWallMs: Date.now() }));
+  const hal = readOnlyFlash(dataDir);
   const findings: Finding[] = [];
   const zh = lang === 'zh';
   const say = (r: Reason) => describe(r, lang);

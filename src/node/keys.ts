@@ -5,8 +5,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import nacl from 'tweetnacl';
-import { fromHex, toHex } from '../../src/util/bytes';
-import { UsageError } from '../../host-sim/errors';
+import { fromHex, toHex } from '../core/util/bytes';
+import { UsageError } from './errors';
 
 export interface KeyPair { seed: Uint8Array; pub: Uint8Array; secretKey: Uint8Array }
 

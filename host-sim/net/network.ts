@@ -1,7 +1,7 @@
 // The simulator's link to a broker: a HAL net port per terminal boot, and settle() to let messages
 // in flight land (virtual time does not wait for sockets, so the driver waits here instead).
 
-import type { NetPort } from './hal-node';
+import type { NetPort } from '../hal/node-hal';
 
 export type Inbound = { topic: string; payload: Uint8Array } | { up: boolean };
 

@@ -2,10 +2,10 @@
 // to the data folder. The terminal's positions against its geofence, and every transaction on the
 // clock face of the shop's hours, coloured by verdict. No scripts, no external resources.
 
-import type { Policy } from '../src/policy/types';
-import { localTime, WEEKDAYS } from '../src/time/local';
-import { haversineM } from '../src/checks/geo';
-import type { Line } from './run';
+import type { Policy } from '../../src/core/policy/types';
+import { localTime, WEEKDAYS } from '../../src/core/time/local';
+import { haversineM } from '../../src/core/checks/geo';
+import type { Line } from '../scenario/run';
 
 const COLOR: Record<string, string> = { allow: '#2e7d32', review: '#f9a825', deny: '#c62828' };
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);

@@ -1,33 +1,16 @@
-// The readable side of `preflight sim run`: a timeline as it happens, a progress bar on stderr,
-// counts per reason with message and remedy, and the journal's state. Colours only on a terminal
-// and never when NO_COLOR is set; --json prints the lines untouched instead.
+// The readable side of `preflight sim run`: a timeline as it happens, counts per reason with
+// message and remedy, and the journal's state. --json prints the lines untouched instead.
 
-import { describe, REASONS, type Lang, type ReasonName } from '../src/reasons/catalog';
-import type { Line } from './run';
-
-export function colours(stream: NodeJS.WriteStream): (code: string, s: string) => string {
-  const on = stream.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
-  return (code, s) => (on ? `\x1b[${code}m${s}\x1b[0m` : s);
-}
-
-export function progressBar(stream: NodeJS.WriteStream): (done: number, total: number) => void {
-  if (!stream.isTTY) return () => {};
-  let last = -1;
-  return (done, total) => {
-    const pct = Math.floor((done / Math.max(1, total)) * 100);
-    if (pct === last) return;
-    last = pct;
-    const w = 30, fill = Math.round((pct / 100) * w);
-    stream.write(`\r[${'#'.repeat(fill)}${'.'.repeat(w - fill)}] ${pct}% ${done}/${total} events${done === total ? '\n' : ''}`);
-  };
-}
+import { describe, REASONS, type Lang, type ReasonName } from '../../src/core/reasons/catalog';
+import type { Line } from '../scenario/run';
+import type { Paint } from '../../src/node/term';
 
 const firstDetail = (l: Line, lang: Lang) => {
   const d = (l.detail as { name: ReasonName; severity: string; params: Record<string, string | number> }[] | undefined) ?? [];
   return d.map((r) => `${r.name}: ${describe({ name: r.name, severity: REASONS[r.name]?.severity ?? 'deny', params: r.params }, lang).message}`);
 };
 
-export function timelineLine(l: Line, c: ReturnType<typeof colours>, lang: Lang): string | null {
+export function timelineLine(l: Line, c: Paint, lang: Lang): string | null {
   const v = (x: string) => (x === 'allow' || x === 'approved' ? c('32', x) : x === 'review' ? c('33', x) : c('31', x));
   switch (l.event) {
     case 'boot': return l.ok ? c('36', `boot (${l.reason}) at ${l.at}: journal seq ${l.seq}, policy v${l.policyVersion}${l.policyProblem ? ' ' + l.policyProblem : ''}`) : c('31', `boot failed: ${l.error}`);
@@ -56,7 +39,7 @@ export function timelineLine(l: Line, c: ReturnType<typeof colours>, lang: Lang)
   }
 }
 
-export function summaryText(s: Line, c: ReturnType<typeof colours>, lang: Lang): string {
+export function summaryText(s: Line, c: Paint, lang: Lang): string {
   const out: string[] = ['', c('1', `== ${s.scenario}: ${s.dev} ==`)];
   const verdicts = s.verdicts as Record<string, number>;
   out.push(`verdicts: ${Object.entries(verdicts).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`);

@@ -8,7 +8,7 @@ import { openSign1 } from '../crypto/cose';
 import { ST, type HalEvent } from '../hal/types';
 import { trustAnchors } from '../policy/store';
 import type { Reason } from '../reasons/catalog';
-import type { TelemetryHost } from './host';
+import type { TelemetryHost } from '../agent/ports';
 import { parseTopic, topic, type Kind } from './topics';
 
 const ACK_FILE = 'ack';

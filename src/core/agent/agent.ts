@@ -3,29 +3,29 @@
 // Every public method answers a value; expected failures come back with a reason, never thrown.
 
 import nacl from 'tweetnacl';
-import { checkAnswer, buildRequest } from './acquirer/answer';
-import { TYPE_TABLE, type Answer, type Request } from './acquirer/types';
-import { impliedSpeedKmh } from './checks/geo';
-import { decide } from './checks/preflight';
-import { parseTxn } from './checks/txn';
-import { ROLLBACK_GRACE_MS, type ClockAnchor } from './checks/clock';
-import { commitRotation, loadOrCreateKey, prepareRotation, type DeviceKey } from './crypto/device-key';
-import { fromHex } from './util/bytes';
-import { sha512, useSha512 } from './crypto/hash';
-import { createEd25519 } from './crypto/ed25519';
-import { useEd25519 } from './crypto/ed25519-impl';
-import { HAL_ABI, type GpsFix, type Hal, type HalEvent } from './hal/types';
-import { Journal, type RecoveryReport } from './journal/journal';
-import type { BatchTotals } from './journal/ledger';
-import { openPolicy, readPolicyFile, writePolicyFile } from './policy/store';
-import type { Policy } from './policy/types';
-import { reason, type Reason } from './reasons/catalog';
-import { localTime } from './time/local';
-import { toHex } from './util/bytes';
-import { fail, ok, type Result } from './util/result';
-import { Telemetry } from './telemetry/telemetry';
-import { applyCommand } from './telemetry/commands';
-import type { CommandHost, TelemetryHost } from './telemetry/host';
+import { checkAnswer, buildRequest } from '../acquirer/answer';
+import { TYPE_TABLE, type Answer, type Request } from '../acquirer/types';
+import { impliedSpeedKmh } from '../checks/geo';
+import { decide } from '../checks/preflight';
+import { parseTxn } from '../checks/txn';
+import { ROLLBACK_GRACE_MS, type ClockAnchor } from '../checks/clock';
+import { commitRotation, loadOrCreateKey, prepareRotation, type DeviceKey } from '../crypto/device-key';
+import { fromHex } from '../util/bytes';
+import { sha512, useSha512 } from '../crypto/hash';
+import { createEd25519 } from '../crypto/ed25519';
+import { useEd25519 } from '../crypto/ed25519-impl';
+import { HAL_ABI, type GpsFix, type Hal, type HalEvent } from '../hal/types';
+import { Journal, type RecoveryReport } from '../journal/journal';
+import type { BatchTotals } from '../journal/ledger';
+import { openPolicy, readPolicyFile, writePolicyFile } from '../policy/store';
+import type { Policy } from '../policy/types';
+import { reason, type Reason } from '../reasons/catalog';
+import { localTime } from '../time/local';
+import { toHex } from '../util/bytes';
+import { fail, ok, type Result } from '../util/result';
+import { Telemetry } from '../telemetry/telemetry';
+import { applyCommand } from './commands';
+import type { CommandHost, TelemetryHost } from './ports';
 
 export interface AgentConfig { dev: string; fleet: string; version?: string }
 

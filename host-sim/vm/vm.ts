@@ -1,40 +1,42 @@
 // Runs the device bundle inside QuickJS (quickjs-emscripten, sync build) the way a terminal does:
 // a heap budget watched after every call (the library's memory limit alone does not cap total
-// use), a stack limit, a deadline interrupt, and the HAL bridged in as host functions.
+// use), a stack limit, a deadline interrupt, and the HAL bridged in as host functions (bridge.ts).
+// Both engines terminals embed run it: QuickJS and quickjs-ng, through the same quickjs-emscripten API.
 
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
 import {
-  newQuickJSWASMModule, RELEASE_SYNC, DEBUG_SYNC, shouldInterruptAfterDeadline,
+  newQuickJSWASMModule, newQuickJSWASMModuleFromVariant, RELEASE_SYNC, DEBUG_SYNC, shouldInterruptAfterDeadline,
   type QuickJSContext, type QuickJSHandle, type QuickJSRuntime, type QuickJSWASMModule,
 } from 'quickjs-emscripten';
-import type { HalEvent } from '../src/hal/types';
-import type { NodeHal } from './hal-node';
+import QUICKJS_NG from '@jitl/quickjs-ng-wasmfile-release-sync';
+import type { HalEvent } from '../../src/core/hal/types';
+import { bridge, type BridgedHal } from './bridge';
+import { HAL_PRELUDE } from './prelude';
 
-const here = dirname(fileURLToPath(import.meta.url));
-/** The prelude sits beside this file in the source tree and is copied beside the built CLI. */
-function preludeSource(): string {
-  for (const p of [join(here, 'hal-prelude.js'), join(here, '../../host-sim/hal-prelude.js')]) {
-    try { return readFileSync(p, 'utf8'); } catch { /* try the next */ }
+/** The two engines terminals embed (SPEC §1): Bellard's QuickJS and the quickjs-ng fork. */
+export type Engine = 'quickjs' | 'quickjs-ng';
+export const ENGINES: readonly Engine[] = ['quickjs', 'quickjs-ng'];
+
+const modules = new Map<string, Promise<QuickJSWASMModule>>();
+/** One WASM module per engine and process (each terminal gets its own runtime in it). */
+export function quickjs(debug = false, engine: Engine = 'quickjs'): Promise<QuickJSWASMModule> {
+  const key = `${engine}${debug ? '-debug' : ''}`;
+  let m = modules.get(key);
+  if (!m) {
+    m = engine === 'quickjs-ng' ? newQuickJSWASMModuleFromVariant(QUICKJS_NG) : newQuickJSWASMModule(debug ? DEBUG_SYNC : RELEASE_SYNC);
+    modules.set(key, m);
   }
-  throw new Error('host-sim/hal-prelude.js not found');
-}
-
-let releaseModule: Promise<QuickJSWASMModule> | null = null;
-let debugModule: Promise<QuickJSWASMModule> | null = null;
-export function quickjs(debug = false): Promise<QuickJSWASMModule> {
-  if (debug) return (debugModule ??= newQuickJSWASMModule(DEBUG_SYNC));
-  return (releaseModule ??= newQuickJSWASMModule(RELEASE_SYNC));
+  return m;
 }
 
 export interface VmOptions {
   bundle: string;
-  hal: NodeHal;
+  hal: BridgedHal;
   heapLimitBytes: number;       // the terminal's JS heap budget (scenario device.heapLimitBytes)
   stackBytes?: number;
   callDeadlineMs?: number;
   debug?: boolean;
+  /** QuickJS (default) or quickjs-ng; `debug` applies to QuickJS only. */
+  engine?: Engine;
   /** A module to create the runtime in (tests pass a TestQuickJSWASMModule to check for leaks). */
   module?: Pick<QuickJSWASMModule, 'newRuntime'>;
 }
@@ -56,15 +58,15 @@ export class DeviceVM {
                       private halHandle: QuickJSHandle, readonly opts: VmOptions) {}
 
   static async load(opts: VmOptions): Promise<DeviceVM> {
-    const mod = opts.module ?? await quickjs(opts.debug);
+    const mod = opts.module ?? await quickjs(opts.debug, opts.engine);
     const rt = mod.newRuntime();
     rt.setMemoryLimit(opts.heapLimitBytes);
     rt.setMaxStackSize(opts.stackBytes ?? 256 * 1024);
     const vm = rt.newContext();
     let dvm: DeviceVM | null = null;
     try {
-      const raw = bridge(vm, opts.hal, () => dvm);
-      const prelude = vm.unwrapResult(vm.evalCode(preludeSource(), 'hal-prelude.js'));
+      const raw = bridge(vm, opts.hal, () => (dvm ? dvm.heapFree() : null));
+      const prelude = vm.unwrapResult(vm.evalCode(HAL_PRELUDE, 'hal-prelude.js'));
       const halHandle = vm.unwrapResult(vm.callFunction(prelude, vm.undefined, raw));
       prelude.dispose(); raw.dispose();
       rt.setInterruptHandler(shouldInterruptAfterDeadline(Date.now() + (opts.callDeadlineMs ?? 30_000)));
@@ -160,63 +162,4 @@ export class DeviceVM {
     this.vm.dispose();
     this.rt.dispose();
   }
-}
-
-/** Host functions for the prelude; every one converts handles to plain values and never throws. */
-function bridge(vm: QuickJSContext, hal: NodeHal, dvm: () => DeviceVM | null): QuickJSHandle {
-  const raw = vm.newObject();
-  const num = (h: QuickJSHandle | undefined) => (h ? vm.getNumber(h) : 0);
-  const str = (h: QuickJSHandle | undefined) => (h ? vm.getString(h) : '');
-  const bytes = (h: QuickJSHandle | undefined): Uint8Array => {
-    if (!h) return new Uint8Array(0);
-    const l = vm.getArrayBuffer(h);
-    const copy = new Uint8Array(l.value); // copy before the lifetime ends
-    l.dispose();
-    return copy;
-  };
-  const ret = (v: unknown): QuickJSHandle => {
-    if (v === null || v === undefined) return vm.null;
-    if (typeof v === 'number') return vm.newNumber(v);
-    if (typeof v === 'boolean') return v ? vm.true : vm.false;
-    if (typeof v === 'string') return vm.newString(v);
-    if (v instanceof Uint8Array) return vm.newArrayBuffer(v.slice().buffer);
-    return vm.null;
-  };
-  const def = (name: string, f: (...a: QuickJSHandle[]) => unknown) => {
-    const fn = vm.newFunction(name, (...args) => {
-      try { return ret(f(...args)); } catch (e) {
-        hal.log(3, `hal.${name} threw on the host: ${(e as Error).message}`);
-        return vm.newNumber(-5); // HAL calls never throw into the agent
-      }
-    });
-    vm.setProp(raw, name, fn);
-    fn.dispose();
-  };
-  const abi = vm.newNumber(hal.abi);
-  vm.setProp(raw, 'abi', abi);
-  abi.dispose();
-  def('wallMs', () => hal.clock.wallMs());
-  def('monoMs', () => hal.clock.monoMs());
-  def('random', (n) => { const b = new Uint8Array(Math.min(4096, Math.max(0, num(n)))); return hal.random.fill(b) === 0 ? b : null; });
-  def('size', (n) => hal.storage.size(str(n)));
-  def('read', (n, o, l) => hal.storage.read(str(n), num(o), num(l)));
-  def('append', (n, d) => hal.storage.append(str(n), bytes(d)));
-  def('replace', (n, d) => hal.storage.replace(str(n), bytes(d)));
-  def('truncate', (n, l) => hal.storage.truncate(str(n), num(l)));
-  def('remove', (n) => hal.storage.remove(str(n)));
-  def('list', (p) => JSON.stringify(hal.storage.list(str(p))));
-  def('freeBytes', () => hal.storage.freeBytes());
-  def('kget', (s) => hal.keystore.get(str(s)));
-  def('kput', (s, d) => hal.keystore.put(str(s), bytes(d)));
-  if (hal.keystore.sign) def('ksign', (s, m) => hal.keystore.sign!(str(s), bytes(m)));
-  def('gps', () => (hal.gps.last() ? JSON.stringify(hal.gps.last()) : null));
-  def('publish', (t, p, q, r) => hal.net.publish(str(t), bytes(p), num(q) === 0 ? 0 : 1, r ? vm.dump(r) === true : false));
-  def('subscribe', (f) => hal.net.subscribe(str(f)));
-  def('will', (t, p) => hal.net.will(str(t), bytes(p)));
-  def('connected', () => hal.net.connected());
-  def('heapFree', () => (hal.heapFreeOverride ?? dvm()?.heapFree() ?? 512 * 1024));
-  def('battery', () => hal.sys.batteryPct());
-  def('firmware', () => hal.sys.firmware());
-  def('log', (l, m) => { hal.log(Math.max(0, Math.min(3, num(l))) as 0, str(m)); return null; });
-  return raw;
 }

@@ -2,23 +2,23 @@
 // bundle in QuickJS, feeds it transactions, GPS, clock, network, power and faults, plays the
 // acquirer, and reports every decision and result as a line.
 
-import { sign1 } from '../src/crypto/cose';
-import { encode } from '../src/codec/cbor';
-import { toHex } from '../src/util/bytes';
-import { newKeyPair } from '../device/provision/keys';
-import { signPolicy } from '../device/provision/policy';
-import { AcquirerSim } from './acquirer';
-import { NodeHal, offlineNet } from './hal-node';
-import { provision, simKeys, type SimKeys } from './provision-sim';
-import type { Scenario, SimEvent } from './scenario';
-import { DeviceCrash, DeviceVM, type CallResult } from './vm';
-import type { Network, Port } from './network';
-import { loadInstalledImage } from './loader';
-import { readImageDir, stageUpdate } from '../device/provision/flash';
-import { MANIFEST } from '../device/provision/manifest';
-import { parseSign1 } from '../src/crypto/cose';
-import { decode } from '../src/codec/cbor';
-import { sha512 } from '../src/crypto/hash';
+import { sign1 } from '../../src/core/crypto/cose';
+import { encode } from '../../src/core/codec/cbor';
+import { toHex } from '../../src/core/util/bytes';
+import { newKeyPair } from '../../src/node/keys';
+import { signPolicy } from '../../device/provision/policy';
+import { AcquirerSim } from '../acquirer';
+import { NodeHal, offlineNet } from '../hal/node-hal';
+import { provision, simKeys, type SimKeys } from '../provision-sim';
+import type { Scenario, SimEvent } from './parse';
+import { DeviceCrash, DeviceVM, type CallResult } from '../vm/vm';
+import type { Network, Port } from '../net/network';
+import { loadInstalledImage } from '../loader';
+import { readImageDir, stageUpdate } from '../../device/provision/flash';
+import { MANIFEST } from '../../device/provision/manifest';
+import { parseSign1 } from '../../src/core/crypto/cose';
+import { decode } from '../../src/core/codec/cbor';
+import { sha512 } from '../../src/core/crypto/hash';
 
 export type Line = Record<string, unknown> & { event: string };
 

@@ -2,7 +2,7 @@
 // Calls cross the VM boundary as JSON strings (bytes as hex), so the boundary stays data-only;
 // nothing thrown inside ever reaches the host: it comes back as {ok:false, error}.
 
-import { Agent } from './agent';
+import { Agent } from './agent/agent';
 import { HAL_ABI, type Hal, type HalEvent } from './hal/types';
 import { fromHex, toHex } from './util/bytes';
 import { fail, ok, type Result } from './util/result';

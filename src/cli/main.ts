@@ -6,25 +6,25 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { dirname, join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { REASONS, type Lang, type ReasonName } from '../src/reasons/catalog';
-import { splitSequence } from '../src/codec/cbor';
-import { verifyRecords } from '../src/journal/verify';
-import { exportJournal } from '../src/journal/journal';
-import { readPublicKey, readSecretKey, writeKeyPair } from '../device/provision/keys';
-import { describePolicy, openPolicyFile, readJsonFile, signPolicy } from '../device/provision/policy';
-import { CheckFailed, UsageError } from './errors';
-import { parseScenario } from './scenario';
-import { runScenario } from './run';
-import { colours, progressBar, summaryText, timelineLine } from './report';
+import { REASONS, type Lang, type ReasonName } from '../core/reasons/catalog';
+import { splitSequence } from '../core/codec/cbor';
+import { verifyRecords } from '../core/journal/verify';
+import { exportJournal } from '../core/journal/journal';
+import { readPublicKey, readSecretKey, writeKeyPair } from '../node/keys';
+import { describePolicy, openPolicyFile, readJsonFile, signPolicy } from '../../device/provision/policy';
+import { CheckFailed, UsageError } from '../node/errors';
+import { parseScenario } from '../../host-sim/scenario/parse';
+import { runScenario } from '../../host-sim/scenario/run';
+import { summaryText, timelineLine } from '../../host-sim/report/timeline';
+import { colours, progressBar } from '../node/term';
 import { doctor } from './doctor';
-import { NodeHal } from './hal-node';
-import { readOnly } from './readonly-hal';
-import { imageCommand, IMAGE_HELP } from './image-cli';
-import { enrolCommand, ENROL_HELP } from '../device/provision/enrol';
-import { installImage } from './loader';
-import { htmlReport } from './report-html';
-import { validatePolicy } from '../src/policy/validate';
-import { preparePolicy } from '../device/provision/policy';
+import { readOnlyFlash } from '../node/flash-folder';
+import { imageCommand, IMAGE_HELP } from './image';
+import { enrolCommand, ENROL_HELP } from '../../device/provision/enrol';
+import { installImage } from '../../host-sim/loader';
+import { htmlReport } from '../../host-sim/report/html';
+import { validatePolicy } from '../core/policy/validate';
+import { preparePolicy } from '../../device/provision/policy';
 
 const HELP = `preflight: service-point preflight for payment terminals
 
@@ -76,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
   const [cmd, sub, ...rest] = argv;
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') { process.stdout.write(HELP); return cmd ? 0 : 2; }
   const out = (s: string) => process.stdout.write(s + '\n');
-  if (cmd === 'fleet') return (await import('./fleet-cli')).fleetCommand(argv.slice(1));
+  if (cmd === 'fleet') return (await import('./fleet')).fleetCommand(argv.slice(1));
   if (cmd === 'image') return imageCommand([sub, ...rest].filter((x) => x !== undefined) as string[], out);
   if (cmd === 'enrol') return enrolCommand([sub, ...rest].filter((x) => x !== undefined) as string[], out);
   switch (`${cmd} ${cmd === 'reasons' || cmd === 'doctor' ? '' : sub ?? ''}`.trim()) {
@@ -116,10 +116,11 @@ async function main(argv: string[]): Promise<number> {
       let policyBytes: Uint8Array | undefined;
       if (typeof sc.policy === 'string') policyBytes = readBytes(resolve(dirname(file), sc.policy), 'scenario policy');
       const broker = str(a.values.broker) ?? 'none';
-      const network = broker === 'none' ? null : await (await import('./net-mqtt')).connectNetwork(broker, dataDir);
+      const network = broker === 'none' ? null : await (await import('../../host-sim/net/mqtt')).connectNetwork(broker, dataDir);
       const L = lang(a.values.lang);
       const c = colours(process.stdout);
       const json = a.values.json === true;
+      const bar = progressBar(process.stderr);
       // With --image the terminal boots what the loader verified and installed (issue 8), not a loose file.
       let bundle = '';
       if (a.values.image) {
@@ -130,9 +131,10 @@ async function main(argv: string[]): Promise<number> {
       try {
         const r = await runScenario(sc, {
           dataDir, bundle, network, policyBytes,
-          onLine: (l) => { if (json) out(JSON.stringify(l)); else if (l.event !== 'summary') { const t = timelineLine(l, c, L); if (t) out(t); } },
-          onProgress: json ? undefined : progressBar(process.stderr),
+          onLine: (l) => { if (json) out(JSON.stringify(l)); else if (l.event !== 'summary') { const t = timelineLine(l, c, L); if (t) { bar.clear(); out(t); } } },
+          onProgress: json ? undefined : (d, n) => bar.update(d, n),
         });
+        bar.clear();
         if (!json) {
           out(summaryText(r.summary, c, L));
           out(`\ndata folder: ${dataDir}`);
@@ -150,7 +152,7 @@ async function main(argv: string[]): Promise<number> {
       const a = args(rest, { data: { type: 'string' }, out: { type: 'string' } });
       const dir = need(a.values.data, '--data');
       if (!existsSync(dir)) throw new UsageError(`--data ${dir}: no such folder`);
-      const e = exportJournal(readOnly(new NodeHal({ dir, storageBytes: 1 << 30, startWallMs: 0 })));
+      const e = exportJournal(readOnlyFlash(dir));
       writeFileSync(need(a.values.out, '--out'), e.bytes);
       out(`exported ${e.records} records (${e.bytes.length} bytes) to ${a.values.out}`);
       if (e.warning) process.stderr.write(`warning: ${e.warning}\n`);

@@ -3,7 +3,7 @@
 
 import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import nacl from 'tweetnacl';
-import type { Ed25519Impl } from '../src/crypto/ed25519-impl';
+import type { Ed25519Impl } from '../core/crypto/ed25519-impl';
 
 const SPKI = Buffer.from('302a300506032b6570032100', 'hex');   // RFC 8410 SubjectPublicKeyInfo prefix
 const PKCS8 = Buffer.from('302e020100300506032b657004220420', 'hex');

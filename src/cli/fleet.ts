@@ -3,13 +3,13 @@
 // UsageError (the CLI prints one line and exits 2); argv is what follows the word `fleet`.
 
 import { parseArgs } from 'node:util';
-import { startConsumer, type ConsumeOptions } from '../src/fleet/run';
-import { LiveView } from '../src/fleet/view';
-import { denialReport, deviceToday, renderReport } from '../src/fleet/report';
-import { Store } from '../src/fleet/store';
-import type { FleetEvent } from '../src/fleet/consumer';
-import { colours } from './report';
-import { UsageError } from './errors';
+import { startConsumer, type ConsumeOptions } from '../fleet/run';
+import { LiveView } from '../fleet/view';
+import { denialReport, deviceToday, renderReport } from '../fleet/report';
+import { Store } from '../fleet/store';
+import type { FleetEvent } from '../fleet/consumer';
+import { colours } from '../node/term';
+import { UsageError } from '../node/errors';
 
 export const FLEET_HELP = `usage:
   preflight fleet consume --broker URL --registry DIR [--db FILE] [--backend-key K.key] [--share GROUP]

@@ -6,16 +6,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { Aedes } from 'aedes';
-import { ST } from '../src/hal/types';
-import { fromHex } from '../src/util/bytes';
-import { parseTopic, topic } from '../src/telemetry/topics';
-import { useEd25519 } from '../src/crypto/ed25519-impl';
-import { MiniBackend } from './backend';
-import { simKeys } from './provision-sim';
-import { nativeEd25519 } from './native-ed25519';
-import type { NetPort } from './hal-node';
+import { ST } from '../../src/core/hal/types';
+import { fromHex } from '../../src/core/util/bytes';
+import { parseTopic, topic } from '../../src/core/telemetry/topics';
+import { useEd25519 } from '../../src/core/crypto/ed25519-impl';
+import { MiniBackend } from '../backend';
+import { simKeys } from '../provision-sim';
+import { nativeEd25519 } from '../../src/node/native-crypto';
+import type { NetPort } from '../hal/node-hal';
 import type { Inbound, Network } from './network';
-import { UsageError } from './errors';
+import { UsageError } from '../../src/node/errors';
 
 export interface SimPort extends NetPort { inbox: Inbound[]; end(abrupt: boolean): void; client: MqttClient }
 

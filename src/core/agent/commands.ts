@@ -5,7 +5,7 @@
 import { decode } from '../codec/cbor';
 import { openSign1 } from '../crypto/cose';
 import { trustAnchors } from '../policy/store';
-import type { CommandHost } from './host';
+import type { CommandHost } from './ports';
 
 export const COMMAND_KINDS = ['policy', 'hours-extend', 'resend', 'lock', 'unlock', 'rotate-key', 'image-update'] as const;
 
