@@ -55,7 +55,10 @@ sim: build
 	node bin/preflight.js sim run $(SCENARIO) --data $(SIM_DATA) --broker embedded
 	node bin/preflight.js doctor --data $(SIM_DATA) || true
 
-bench: build
+dist/bench/agent-bench.js: $(NODE_MODULES) $(CORE) bench/agent-bench.ts device/build.mjs
+	node device/build.mjs --bench
+
+bench: build dist/bench/agent-bench.js
 	npx esbuild bench/run.ts --bundle --platform=node --format=esm --target=node20 --packages=external --outfile=dist/bench/run.mjs --log-level=warning
 	node dist/bench/run.mjs
 

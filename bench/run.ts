@@ -14,12 +14,15 @@ import { newKeyPair } from '../src/node/keys';
 import { signPolicy } from '../device/provision/policy';
 import { toHex } from '../src/core/util/bytes';
 import { Journal } from '../src/core/journal/journal';
+import { rec } from '../src/core/journal/records';
 import { parseScenario } from '../host-sim/scenario/parse';
 import { runScenario } from '../host-sim/scenario/run';
 import { connectNetwork } from '../host-sim/net/mqtt';
 import { decode } from '../src/core/codec/cbor';
 
 const BUNDLE = readFileSync('dist/device/agent.js', 'utf8');
+/** The shipped methods plus benchAppend and cryptoLoop (device/build.mjs --bench); never shipped. */
+const BENCH_BUNDLE = readFileSync('dist/bench/agent-bench.js', 'utf8');
 const POLICY = JSON.parse(readFileSync('host-sim/scenarios/policy-shop.json', 'utf8'));
 POLICY.resources.batchMaxTxns = 500; POLICY.limits.card.dailyCount = 1_000_000; POLICY.limits.card.dailyMinor = POLICY.limits.card.monthlyMinor = 1e13;
 POLICY.limits.velocity = { count: 1000, windowS: 1 };
@@ -42,9 +45,9 @@ function flashDir(nativeSigner = false) {
   return { dir, hal };
 }
 
-async function device(nativeSigner = false, heapLimitBytes = 1 << 20) {
+async function device(nativeSigner = false, heapLimitBytes = 1 << 20, bundle = BUNDLE) {
   const { dir, hal } = flashDir(nativeSigner);
-  const vm = await DeviceVM.load({ bundle: BUNDLE, hal, heapLimitBytes });
+  const vm = await DeviceVM.load({ bundle, hal, heapLimitBytes });
   const s = vm.start({ dev: 'T-BENCH', fleet: 'bench' }, 'power-on');
   if (!s.ok) throw new Error(s.error);
   return { dir, hal, vm };
@@ -68,6 +71,13 @@ function sale(vm: DeviceVM, hal: NodeHal, ref: string, answer = true) {
   }
   return d;
 }
+
+/** A decision entry as the terminal writes one for an allowed card sale (recovery benchmark filler). */
+const sampleDecision = (ref: string) => rec.decision({
+  txn: { ref, type: 'sale', channel: 'card', amountMinor: 1000, entryMode: '051', conditionCode: '00' }, verdict: 'allow', reasons: [],
+  inputs: { monoMs: 0, fix: null, geo: 'inside', distanceM: 12, used: null, heapFree: 400_000, storageFree: 1 << 20, batchCount: 0, policyVersion: 1, localDate: '2026-03-02', localMinute: 600 },
+  request: null,
+});
 
 async function main() {
   const results: Record<string, number> = {};
@@ -105,6 +115,10 @@ async function main() {
     results.preflight_us_p50 = round(median(t) * 1000, 1);
     results.preflight_us_p99 = round(pct(t, 99) * 1000, 1);
     notes.preflight = 'host-timed vm.call("preflight"): every check, the CBOR entry and its durable framed append, the VM crossing and JSON in/out; 2,000 sales after 200 warm-up, idle() between sales (untimed) as between customers; preflight_us_p99_no_idle: 400 sales with no idle time, so each decision also hashes the previous entry';
+    vm.dispose(); rmSync(dir, { recursive: true, force: true });
+  }
+  {
+    const { dir, hal, vm } = await device(false, 1 << 20, BENCH_BUNDLE);
     // append_us: entries appended alone (hash chain, CBOR, framed write through the HAL).
     const n = 2000, t0 = now();
     ok(vm.call('benchAppend', { n }));
@@ -156,7 +170,7 @@ async function main() {
     j.open();
     const t0 = now();
     for (let i = 0; i < 100_000; i++) {
-      j.append('decision', { txn: { ref: `R${i}`, type: 'sale', amountMinor: 1000 }, verdict: 'allow', reasons: [] }, START + i);
+      j.append(sampleDecision(`R${i}`), START + i);
       if (i % 1000 === 999) j.writeCheckpoint();
     }
     const build = now() - t0;

@@ -1,16 +1,22 @@
 // Builds the device bundle (SPEC §1): one ES2020 script, no imports, defining globalThis.agent.
 // tweetnacl is bundled for the browser platform so its require('crypto') is dropped, and cbor-x
 // resolves to its pure-JS entry (not node-index, which loads a native addon).
+//   dist/device/agent.js       what ships: the methods of src/core/methods.ts and nothing else
+//   dist/bench/agent-bench.js  the same plus measuring hooks, for `make bench` only
+// Usage: node device/build.mjs [--bench]
 
 import { build } from 'esbuild';
 import { readFileSync, mkdirSync, writeFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-const out = 'dist/device/agent.js';
-mkdirSync('dist/device', { recursive: true });
+const bench = process.argv.includes('--bench');
+const entry = bench ? 'bench/agent-bench.ts' : 'src/core/main.ts';
+const out = bench ? 'dist/bench/agent-bench.js' : 'dist/device/agent.js';
+mkdirSync(dirname(out), { recursive: true });
 const r = await build({
-  entryPoints: ['src/core/main.ts'],
+  entryPoints: [entry],
   bundle: true,
   format: 'iife',
   platform: 'browser',
@@ -31,5 +37,7 @@ let scan = text;
 for (const k of KNOWN) scan = scan.split(k).join('');
 const m = /.{0,60}(\brequire\(|\bimport\(|\bprocess\.|\bBuffer\.).{0,60}/.exec(scan);
 if (m) { console.error(`device build: the bundle references a Node API: ${m[0]}`); process.exit(1); }
-writeFileSync('dist/device/meta.json', JSON.stringify(r.metafile));
-console.log(`dist/device/agent.js ${statSync(out).size} bytes, ${gzipSync(bytes, { level: 9 }).length} gzip`);
+// The shipped bundle must not carry what only the bench needs.
+if (!bench && /benchAppend|cryptoLoop/.test(text)) { console.error('device build: dist/device/agent.js carries bench hooks'); process.exit(1); }
+writeFileSync(out.replace(/\.js$/, '.meta.json'), JSON.stringify(r.metafile));
+console.log(`${out} ${statSync(out).size} bytes, ${gzipSync(bytes, { level: 9 }).length} gzip`);

@@ -27,10 +27,10 @@ export function doctor(dataDir: string, lang: Lang): { device: string | null; fi
     const e = parseEntry(r.payload);
     if (!e.ok) return;
     dev = e.value.dev; lastT = Math.max(lastT, e.value.t);
-    const b = e.value.body;
-    if (e.value.type === 'decision' && !b.txn?.invalid) latest = (b.reasons ?? []) as typeof latest;
-    if ((e.value.type === 'decision' && b.verdict !== 'allow') || e.value.type === 'result') {
-      for (const x of (b.reasons ?? []) as { name: ReasonName; params: Record<string, string | number> }[]) recent.push({ ...x, t: e.value.t });
+    const x = e.value.rec;
+    if (x?.type === 'decision') latest = x.body.reasons;
+    if ((x?.type === 'decision' && x.body.verdict !== 'allow') || x?.type === 'result' || x?.type === 'decision-invalid') {
+      for (const y of x.body.reasons) recent.push({ name: y.name, params: y.params, t: e.value.t });
     }
   });
   if (dev === null) throw new UsageError(`--data ${dataDir}: no journal found (has this terminal booted?)`);

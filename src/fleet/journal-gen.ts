@@ -5,6 +5,8 @@ import { encode } from '../core/codec/cbor';
 import { fakeHal, type FakeHal } from '../core/hal/fake';
 import { isSealBytes } from '../core/journal/entry';
 import { Journal, type SealSigner } from '../core/journal/journal';
+import { rec } from '../core/journal/records';
+import type { Reason } from '../core/reasons/catalog';
 import { newKeyPair, type KeyPair } from '../node/keys';
 import { nativeEd25519 } from './native';
 
@@ -39,10 +41,11 @@ export class GenTerminal {
       const s = SAMPLES[k % SAMPLES.length]!;
       const t = this.startMs + k * 60_000;
       const localMinute = (9 * 60 + k) % 1440; // Shanghai: UTC+8, start 09:00 local
-      const r = this.journal.append('decision', {
+      const r = this.journal.append(rec.decision({
         txn: { ref: `R${k}`, type: 'sale', channel: 'card', amountMinor: 1000 + k, entryMode: '051', conditionCode: '00' },
-        verdict: s.verdict, reasons: s.reasons, inputs: { localDate: '2026-03-02', localMinute, policyVersion: 1 },
-      }, t);
+        verdict: s.verdict, reasons: s.reasons as unknown as Reason[], request: null,
+        inputs: { monoMs: 0, fix: null, geo: 'inside', distanceM: 10, used: null, heapFree: 400_000, storageFree: 1 << 20, batchCount: 0, policyVersion: 1, localDate: '2026-03-02', localMinute },
+      }), t);
       if (!r.ok) throw new Error(r.error);
       if (this.journal.unsealed >= sealEvery) this.seal(t);
     }

@@ -46,11 +46,11 @@ it('a terminal\'s journal goes through MQTT into the store; the agent accepts th
   for (let i = 0; i < 2; i++) { sell(r, `BIG${i}`, 6_000_000); r.agent.idle(); }
   r.hal.fix = { lat: 31.68, lon: 121.4737, accuracyM: 10, monoMs: 0 };
   for (let i = 0; i < 3; i++) { sell(r, `FAR${i}`, 500); r.agent.idle(); }
-  r.agent.sealNow();
+  r.agent.sealing.sealNow();
   const sealed = r.agent.journal.sealedSeq;
 
   mkdirSync(join(dir, 'registry'));
-  writeFileSync(join(dir, 'registry', 'T-TEST.pub'), toHex(r.agent.key.pub) + '\n');
+  writeFileSync(join(dir, 'registry', 'T-TEST.pub'), toHex(r.agent.sealing.key.pub) + '\n');
   const keyFile = writeKeyPair(join(dir, 'keys'), 'backend', r.backend).key;
   const db = join(dir, 'fleet.sqlite');
 

@@ -115,9 +115,9 @@ describe('journal records and exports', () => {
   beforeAll(() => {
     const r = rig();
     for (let i = 0; i < 6; i++) sell(r, `F${i}`);
-    r.agent.sealNow();
+    r.agent.sealing.sealNow();
     const s = splitSequence(exportJournal(r.hal).bytes);
-    recs = (s as any).value; pub = r.agent.key.pub;
+    recs = (s as any).value; pub = r.agent.sealing.key.pub;
     cleanup(r.dir);
   });
   it('every truncation and flip of every record fails to verify, and never throws', () => {
@@ -180,7 +180,7 @@ describe('scenario files', () => {
 describe('messages from the network reach a live agent', () => {
   it('random and mutated commands and acks change nothing but a journaled refusal', () => {
     const r = rig();
-    sell(r, 'A'); r.agent.sealNow();
+    sell(r, 'A'); r.agent.sealing.sealNow();
     const before = { cmd: r.agent.journal.ledger.cmdCounter, ack: r.agent.journal.ackSeq, locked: r.agent.journal.ledger.locked };
     const genuine = sign1(encode({ dev: 'T-TEST', n: 50, exp: Date.now() + 1e12, kind: 'lock' }), r.operator.secretKey);
     const inputs: Uint8Array[] = [...mutants(genuine)].filter((m) => !Buffer.from(m).equals(Buffer.from(genuine)));
@@ -188,11 +188,11 @@ describe('messages from the network reach a live agent', () => {
     for (const b of inputs) {
       count(2);
       const seq = r.agent.journal.seq;
-      const c = applyCommand(r.agent, b);
+      const c = r.agent.command(b);
       if (c.accepted) { expect(Buffer.from(b).subarray(-64).equals(Buffer.from(genuine).subarray(-64))).toBe(true); continue; }
       expect(c.why).toMatch(/\w/);
       expect(r.agent.journal.seq).toBe(seq + 1);                     // one refusal entry, nothing else
-      const a = r.agent.telemetry.onAck(b);
+      const a = r.agent.ack(b);
       expect(a.ok).toBe(false);
     }
     expect(r.agent.journal.ackSeq).toBe(before.ack);

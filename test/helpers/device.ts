@@ -48,9 +48,9 @@ export function reboot(r: Rig, why = 'power-cut'): Rig {
 
 /** One sale through preflight and the acquirer; returns the outcome or null if power went. */
 export function sell(r: Rig, ref: string, amountMinor = 1000, host: Record<string, any> | null = null): string | null {
-  const d = r.agent.preflight({ ref, type: 'sale', channel: 'card', amountMinor, entryMode: '051', conditionCode: '00' });
+  const d = r.agent.tx.preflight({ ref, type: 'sale', channel: 'card', amountMinor, entryMode: '051', conditionCode: '00' });
   if (r.hal.dead || !d.request) return r.hal.dead ? null : d.verdict;
-  const a = r.agent.answer(ref, r.acq.answer(d.request, host));
+  const a = r.agent.tx.answer(ref, r.acq.answer(d.request, host));
   if (r.hal.dead) return null;
   return a.ok ? a.value.outcome : a.error;
 }

@@ -8,6 +8,7 @@ import { checkResources } from '../../src/core/checks/resources';
 import { checkMessage } from '../../src/core/checks/message';
 import { checkClock } from '../../src/core/checks/clock';
 import { decide } from '../../src/core/checks/preflight';
+import { rec } from '../../src/core/journal/records';
 import { apply, emptyLedger, type Ledger } from '../../src/core/journal/ledger';
 import { localTime } from '../../src/core/time/local';
 import { parseDate } from '../../src/core/time/iso';
@@ -89,7 +90,7 @@ describe('qualification (SPEC §5 Qualification)', () => {
 
 function approve(l: Ledger, ref: string, type: Txn['type'], channel: Txn['channel'], amountMinor: number, t: number, original?: string) {
   const lt = localTime(P.site.tz, t);
-  apply(l, { seq: l.seq + 1, t, type: 'result', body: { ref, type, channel, amountMinor, original, outcome: 'approved', reasons: [], dateKey: lt.dateKey, monthKey: lt.monthKey } });
+  apply(l, l.seq + 1, t, rec.result({ ref, type, channel, amountMinor, original, outcome: 'approved', reasons: [], answer: null, dateKey: lt.dateKey, monthKey: lt.monthKey }));
 }
 
 describe('limits (SPEC §5 Limits)', () => {

@@ -19,21 +19,21 @@ describe('device key', () => {
   it('a keystore that is down at boot does not get a new key; sealing resumes when it is back', () => {
     let r = rig();
     const pub = readFileSync(join(r.dir, 'device.pub'), 'utf8');
-    sell(r, 'A'); r.agent.sealNow();
+    sell(r, 'A'); r.agent.sealing.sealNow();
     r.hal.faults.signerDown = true;
     r = reboot(r, 'restart');
     expect(readFileSync(join(r.dir, 'device.pub'), 'utf8')).toBe(pub);
     expect(sell(r, 'B')).toBe('approved');                 // decisions never wait for the signer
-    expect(r.agent.sealNow()).toBe(false);
-    expect(r.agent.sealNow()).toBe(false);
+    expect(r.agent.sealing.sealNow()).toBe(false);
+    expect(r.agent.sealing.sealNow()).toBe(false);
     const down = types(r).types.filter(([t]) => t === 'signer');
     expect(down).toHaveLength(1);                           // the outage is journaled once
     expect(down[0]![1]).toMatchObject({ state: 'failed' });
     r.hal.faults.signerDown = false;
-    expect(r.agent.sealNow()).toBe(true);
+    expect(r.agent.sealing.sealNow()).toBe(true);
     const after = types(r);
     expect(after.types.filter(([t]) => t === 'signer').map(([, b]) => b.state)).toEqual(['failed', 'recovered']);
-    const v = verifyRecords(after.recs, r.agent.key.pub);
+    const v = verifyRecords(after.recs, r.agent.sealing.key.pub);
     expect(v).toMatchObject({ valid: true, unsealed: 0 });
     cleanup(r.dir);
   });
@@ -41,7 +41,7 @@ describe('device key', () => {
   it('the secret seed appears in no file outside the keystore and in no log', () => {
     const r = rig();
     for (let i = 0; i < 5; i++) sell(r, `S${i}`);
-    r.agent.sealNow();
+    r.agent.sealing.sealNow();
     const seed = readFileSync(join(r.dir, 'keystore/device.seed'));
     expect(statSync(join(r.dir, 'keystore/device.seed')).mode & 0o777).toBe(0o600);
     const hex = seed.toString('hex');

@@ -67,14 +67,14 @@ describe('an independent COSE / Ed25519 / CBOR verifier accepts our exports', ()
     for (let round = 0; round < 3; round++) {
       r.hal.advance(120_000); // keep under the velocity limit (10 a minute)
       for (let i = 0; i < 4; i++) expect(sell(r, `R${round}-${i}`, 100 * (i + 1))).toBe("approved");
-      r.agent.sealNow();
+      r.agent.sealing.sealNow();
       r.hal.faults.cutAtWrite = 2; r.hal.faults.midWrite = true;
       sell(r, `CUT${round}`, 999);
       expect(r.hal.dead).toBe(true);
       r = reboot(r);
     }
-    r.agent.sealNow();
-    const out = independentVerify(exportJournal(r.hal).bytes, r.agent.key.pub);
+    r.agent.sealing.sealNow();
+    const out = independentVerify(exportJournal(r.hal).bytes, r.agent.sealing.key.pub);
     expect(out.entries).toBe(r.agent.journal.seq);
     expect(out.seals).toBeGreaterThanOrEqual(4);
     cleanup(r.dir);

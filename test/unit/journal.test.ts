@@ -18,9 +18,9 @@ describe('journal chain and seals', () => {
   it('every decision and result is an entry; a seal covers them; the export verifies', () => {
     const r = rig();
     for (let i = 0; i < 5; i++) expect(sell(r, `S${i}`)).toBe('approved');
-    expect(r.agent.sealNow()).toBe(true);
+    expect(r.agent.sealing.sealNow()).toBe(true);
     const recs = exported(r);
-    const v = verifyRecords(recs, r.agent.key.pub);
+    const v = verifyRecords(recs, r.agent.sealing.key.pub);
     expect(v).toMatchObject({ valid: true, entries: 11, seals: 1, firstSeq: 1, lastSeq: 11, sealedThrough: 11, unsealed: 0 });
     const types = recs.map((b) => parseEntry(b)).filter((e) => e.ok).map((e) => (e as any).value.type);
     expect(types.slice(0, 3)).toEqual(['boot', 'decision', 'result']);
@@ -57,24 +57,24 @@ describe('journal chain and seals', () => {
     expect(segments).toBeGreaterThan(4);
     r = reboot(r, 'restart');
     const rep = r.agent.recovery!;
-    const vv = verifyRecords(exported(r), r.agent.key.pub);
+    const vv = verifyRecords(exported(r), r.agent.sealing.key.pub);
     expect(vv.firstBad).toBeNull();
     expect(rep.fromCheckpoint).toBe(true);
     expect(rep.bytesRead).toBeLessThan(SEGMENT_BYTES * 2 + 200_000);
     expect(r.agent.journal.ledger.batch.count).toBe(400);
-    expect(verifyRecords(exported(r), r.agent.key.pub).valid).toBe(true);
+    expect(verifyRecords(exported(r), r.agent.sealing.key.pub).valid).toBe(true);
     cleanup(r.dir);
   });
 
   it('a torn tail is cut off at boot and the chain continues', () => {
     let r = rig();
-    sell(r, 'A'); r.agent.sealNow();
+    sell(r, 'A'); r.agent.sealing.sealNow();
     const seg = r.hal.storage.list('j/').at(-1)!;
     r.hal.storage.append(seg, new Uint8Array([0xa5, 0x45, 0, 0, 1, 0, 1, 2])); // half a frame
     r = reboot(r);
     expect(r.agent.recovery!.tornBytes).toBe(8);
-    sell(r, 'B'); r.agent.sealNow();
-    expect(verifyRecords(exported(r), r.agent.key.pub).valid).toBe(true);
+    sell(r, 'B'); r.agent.sealing.sealNow();
+    expect(verifyRecords(exported(r), r.agent.sealing.key.pub).valid).toBe(true);
     cleanup(r.dir);
   });
 });
@@ -91,13 +91,13 @@ describe('crash points: power lost at every write, and in the middle of every wr
     note();
     for (let i = 0; i < 6; i++) {
       let req: any = null;
-      if (!step(() => { req = r.agent.preflight({ ref: `W${i}`, type: 'sale', channel: 'card', amountMinor: 1000 + i, entryMode: '051', conditionCode: '00' }).request; })) return;
-      if (!step(() => r.agent.answer(`W${i}`, r.acq.answer(req, null)))) return;
-      if (i % 2 === 1 && (!step(() => r.agent.idle()) || !step(() => r.agent.sealNow()))) return;
+      if (!step(() => { req = r.agent.tx.preflight({ ref: `W${i}`, type: 'sale', channel: 'card', amountMinor: 1000 + i, entryMode: '051', conditionCode: '00' }).request; })) return;
+      if (!step(() => r.agent.tx.answer(`W${i}`, r.acq.answer(req, null)))) return;
+      if (i % 2 === 1 && (!step(() => r.agent.idle()) || !step(() => r.agent.sealing.sealNow()))) return;
     }
-    if (!step(() => r.agent.settleBegin())) return;
-    if (!step(() => r.agent.settleCompare(r.acq.totals()))) return;
-    step(() => r.agent.settleClose());
+    if (!step(() => r.agent.settlement.begin())) return;
+    if (!step(() => r.agent.settlement.compare(r.acq.totals()))) return;
+    step(() => r.agent.settlement.close());
   };
   const base = rig();
   const w0 = base.hal.writes;
@@ -117,7 +117,7 @@ describe('crash points: power lost at every write, and in the middle of every wr
         expect(r.hal.dead, `cut at write ${k}`).toBe(true);
         r = reboot(r);
         const recs = exported(r);
-        const v = verifyRecords(recs, r.agent.key.pub);
+        const v = verifyRecords(recs, r.agent.sealing.key.pub);
         expect(v.valid, `write ${k}: ${v.firstBad?.reason}`).toBe(true);
         const after = new Map<number, string>();
         for (const b of recs) { const e = parseEntry(b); if (e.ok) after.set(e.value.seq, toHex(b)); }
@@ -132,8 +132,8 @@ describe('crash points: power lost at every write, and in the middle of every wr
         expect(bootAt, `write ${k}: the new boot follows the committed entries within the interrupted step`).toBeDefined();
         // And the terminal goes on working after the reboot.
         expect(sell(r, 'AFTER', 500)).toBe('approved');
-        expect(r.agent.sealNow()).toBe(true);
-        expect(verifyRecords(exported(r), r.agent.key.pub).valid).toBe(true);
+        expect(r.agent.sealing.sealNow()).toBe(true);
+        expect(verifyRecords(exported(r), r.agent.sealing.key.pub).valid).toBe(true);
         cleanup(r.dir);
       }
     }, 120_000);
@@ -146,27 +146,27 @@ describe('storage full and write errors', () => {
     sell(r, 'OK1');
     const seq = r.agent.journal.seq;
     r.hal.faults.writeError = true;
-    const d = r.agent.preflight({ ref: 'F1', type: 'sale', channel: 'card', amountMinor: 100, entryMode: '051', conditionCode: '00' });
+    const d = r.agent.tx.preflight({ ref: 'F1', type: 'sale', channel: 'card', amountMinor: 100, entryMode: '051', conditionCode: '00' });
     expect(d.verdict).toBe('deny');
     expect(d.reasons.map((x) => x.name)).toContain('STORAGE_LOW');
     expect(d.request).toBeNull();
     expect(r.agent.journal.seq).toBe(seq);
     r.hal.faults.writeError = false;
     expect(sell(r, 'OK2')).toBe('approved');
-    expect(verifyRecords(exported(r), r.agent.key.pub).valid).toBe(true);
+    expect(verifyRecords(exported(r), r.agent.sealing.key.pub).valid).toBe(true);
     cleanup(r.dir);
   });
 
   it('never deletes what is not both settled and acknowledged', () => {
     const r = rig({ edit: (p: any) => { p.resources.batchMaxTxns = 10_000; p.limits.card.dailyCount = 10_000; p.limits.velocity = { count: 1000, windowS: 60 }; } });
-    for (let i = 0; i < 300; i++) { sell(r, `S${i}`, 10); if (i % 8 === 7) r.agent.sealNow(); }
-    r.agent.sealNow();
+    for (let i = 0; i < 300; i++) { sell(r, `S${i}`, 10); if (i % 8 === 7) r.agent.sealing.sealNow(); }
+    r.agent.sealing.sealNow();
     const before = r.hal.storage.list('j/').length;
-    r.agent.settleBegin(); r.agent.settleCompare(r.acq.totals()); r.agent.settleClose();
+    r.agent.settlement.begin(); r.agent.settlement.compare(r.acq.totals()); r.agent.settlement.close();
     expect(r.hal.storage.list('j/').length).toBe(before);   // settled but not acknowledged: kept
     r.agent.journal.ackSeq = r.agent.journal.sealedSeq;        // as an ack would set it
     expect(r.agent.journal.compact()).toBeGreaterThan(0);
-    const v = verifyRecords(exported(r), r.agent.key.pub);
+    const v = verifyRecords(exported(r), r.agent.sealing.key.pub);
     expect(v.valid).toBe(true);
     expect(v.firstSeq).toBeGreaterThan(1);                   // an export may begin after seq 1
     cleanup(r.dir);
@@ -178,16 +178,16 @@ describe('upload batches', () => {
     const r = rig({ edit: (p: any) => { p.resources.batchMaxTxns = 10_000; p.limits.card.dailyCount = 10_000; p.limits.velocity = { count: 1000, windowS: 60 }; } });
     r.hal.faults.signerDown = true;                         // an outage: 40 entries pile up unsealed
     for (let i = 0; i < 20; i++) sell(r, `U${i}`, 10);
-    r.agent.sealNow();
+    r.agent.sealing.sealNow();
     r.hal.faults.signerDown = false;
-    r.agent.sealNow();                                      // one seal now covers all of them
-    for (let i = 0; i < 3; i++) { sell(r, `V${i}`, 10); r.agent.sealNow(); }
+    r.agent.sealing.sealNow();                                      // one seal now covers all of them
+    for (let i = 0; i < 3; i++) { sell(r, `V${i}`, 10); r.agent.sealing.sealNow(); }
     const j = r.agent.journal;
     let from = 1, batches = 0;
     while (from <= j.sealedSeq) {
       const b = j.batchFrom(from);
       expect(b.length, `batch from ${from}`).toBeGreaterThan(1);
-      const v = verifyRecords(b, r.agent.key.pub);          // each batch verifies on its own, first prev as given
+      const v = verifyRecords(b, r.agent.sealing.key.pub);          // each batch verifies on its own, first prev as given
       expect(v.valid, v.firstBad?.reason).toBe(true);
       expect(v.unsealed).toBe(0);
       from = v.lastSeq! + 1; batches++;

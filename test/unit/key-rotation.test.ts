@@ -19,13 +19,13 @@ const verify = (r: ReturnType<typeof rig>, registered: Uint8Array) => {
 describe('key rotation', () => {
   it('the old key seals the change; later seals use the new key; the registered key verifies it all', () => {
     const r = rig();
-    const registered = r.agent.key.pub;
-    sell(r, 'A'); r.agent.sealNow();
-    const k = r.agent.rotateKey();
+    const registered = r.agent.sealing.key.pub;
+    sell(r, 'A'); r.agent.sealing.sealNow();
+    const k = r.agent.sealing.rotateKey();
     expect(k.ok).toBe(true);
-    expect(toHex(r.agent.key.pub)).toBe((k as any).value.newPub);
+    expect(toHex(r.agent.sealing.key.pub)).toBe((k as any).value.newPub);
     expect(readFileSync(join(r.dir, 'device.pub'), 'utf8').trim()).toBe((k as any).value.newPub);
-    sell(r, 'B'); r.agent.sealNow();
+    sell(r, 'B'); r.agent.sealing.sealNow();
     const v = verify(r, registered);
     expect(v).toMatchObject({ valid: true, unsealed: 0 });
     // Without the rotation entry the new key's seals do not verify against the registered key.
@@ -35,19 +35,19 @@ describe('key rotation', () => {
 
   it('a power cut at any write of the rotation leaves a verifiable journal and one key in use', () => {
     const base = rig();
-    sell(base, 'A'); base.agent.sealNow();
-    const w0 = base.hal.writes; base.agent.rotateKey(); sell(base, 'B'); base.agent.sealNow();
+    sell(base, 'A'); base.agent.sealing.sealNow();
+    const w0 = base.hal.writes; base.agent.sealing.rotateKey(); sell(base, 'B'); base.agent.sealing.sealNow();
     const writes = base.hal.writes - w0;
     cleanup(base.dir);
     for (let k = 1; k <= writes; k++) {
       for (const mid of [false, true]) {
         let r = rig();
-        const registered = r.agent.key.pub;
-        sell(r, 'A'); r.agent.sealNow();
+        const registered = r.agent.sealing.key.pub;
+        sell(r, 'A'); r.agent.sealing.sealNow();
         r.hal.faults.cutAtWrite = k; r.hal.faults.midWrite = mid;
-        r.agent.rotateKey(); if (!r.hal.dead) { sell(r, 'B'); if (!r.hal.dead) r.agent.sealNow(); }
+        r.agent.sealing.rotateKey(); if (!r.hal.dead) { sell(r, 'B'); if (!r.hal.dead) r.agent.sealing.sealNow(); }
         r = reboot(r);
-        sell(r, 'C'); r.agent.sealNow();
+        sell(r, 'C'); r.agent.sealing.sealNow();
         const v = verify(r, registered);
         expect(v.valid, `write ${k} mid=${mid}: ${v.firstBad?.reason}`).toBe(true);
         expect(v.unsealed, `write ${k}`).toBe(0);

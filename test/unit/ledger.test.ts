@@ -2,15 +2,16 @@
 // number wraps 999999 -> 1, and replaying the same entries always gives the same ledger.
 import { describe, expect, it } from 'vitest';
 import { apply, emptyLedger } from '../../src/core/journal/ledger';
+import { readRecord, rec } from '../../src/core/journal/records';
 
 describe('ledger', () => {
   it('closing a batch numbers the next one, wrapping 999999 to 1', () => {
     const l = emptyLedger();
     l.batch.no = 999998;
     const close = (seq: number) => {
-      apply(l, { seq, t: seq, type: 'settle', body: { step: 'begun', batch: l.batch.no, local: {} } });
-      apply(l, { seq: seq + 1, t: seq + 1, type: 'settle', body: { step: 'compared', batch: l.batch.no, balanced: true } });
-      apply(l, { seq: seq + 2, t: seq + 2, type: 'settle', body: { step: 'closed', batch: l.batch.no } });
+      apply(l, seq, seq, rec.settle({ step: 'begun', batch: l.batch.no, local: {}, count: 0 }));
+      apply(l, seq + 1, seq + 1, rec.settle({ step: 'compared', batch: l.batch.no, host: {}, balanced: true, reasons: [] }));
+      apply(l, seq + 2, seq + 2, rec.settle({ step: 'closed', batch: l.batch.no }));
     };
     close(1); expect(l.batch.no).toBe(999999);
     close(4); expect(l.batch.no).toBe(1);
@@ -21,13 +22,13 @@ describe('ledger', () => {
   it('replaying the same entries gives the same ledger', () => {
     const entries = [
       { seq: 1, t: 1000, type: 'boot', body: {} },
-      { seq: 2, t: 2000, type: 'result', body: { ref: 'A', type: 'sale', channel: 'card', amountMinor: 500, outcome: 'approved', dateKey: '2026-03-02', monthKey: '2026-03' } },
-      { seq: 3, t: 3000, type: 'result', body: { ref: 'V', type: 'void', channel: 'card', amountMinor: 500, original: 'A', outcome: 'approved', dateKey: '2026-03-02', monthKey: '2026-03' } },
+      { seq: 2, t: 2000, type: 'result', body: { ref: 'A', type: 'sale', channel: 'card', amountMinor: 500, outcome: 'approved', reasons: [], answer: null, dateKey: '2026-03-02', monthKey: '2026-03' } },
+      { seq: 3, t: 3000, type: 'result', body: { ref: 'V', type: 'void', channel: 'card', amountMinor: 500, original: 'A', outcome: 'approved', reasons: [], answer: null, dateKey: '2026-03-02', monthKey: '2026-03' } },
       { seq: 4, t: 4000, type: 'command', body: { accepted: true, n: 3, kind: 'lock', why: 'x' } },
     ];
     const a = emptyLedger(), b = emptyLedger();
-    for (const e of entries) apply(a, structuredClone(e));
-    for (const e of entries) apply(b, structuredClone(e));
+    for (const e of entries) apply(a, e.seq, e.t, readRecord(e.type, structuredClone(e.body)));
+    for (const e of entries) apply(b, e.seq, e.t, readRecord(e.type, structuredClone(e.body)));
     expect(JSON.stringify(a)).toBe(JSON.stringify(b));
     expect(a.day.card).toEqual({ amount: 0, count: 0 });     // the void gave the sale back
     expect(a.locked).toBe('x');

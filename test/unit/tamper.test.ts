@@ -11,12 +11,12 @@ import { cleanup, rig, sell } from '../helpers/device';
 
 function journalOf(prefix: string, n: number): { recs: Uint8Array[]; pub: Uint8Array } {
   const r = rig();
-  for (let i = 0; i < n; i++) { sell(r, `${prefix}${i}`, 100 + i); if (i % 3 === 2) r.agent.sealNow(); }
-  r.agent.sealNow();
+  for (let i = 0; i < n; i++) { sell(r, `${prefix}${i}`, 100 + i); if (i % 3 === 2) r.agent.sealing.sealNow(); }
+  r.agent.sealing.sealNow();
   const s = splitSequence(exportJournal(r.hal).bytes);
   cleanup(r.dir);
   if (!s.ok) throw new Error(s.error);
-  return { recs: s.value, pub: r.agent.key.pub };
+  return { recs: s.value, pub: r.agent.sealing.key.pub };
 }
 
 let A: { recs: Uint8Array[]; pub: Uint8Array }, B: { recs: Uint8Array[]; pub: Uint8Array };

@@ -2,6 +2,8 @@
 // implementation runs, so the journal, COSE and the tools never pick their own.
 
 import nacl from 'tweetnacl';
+import { createEd25519 } from './ed25519';
+import { sha512 } from './hash';
 
 export interface Ed25519Impl {
   publicKey(seed32: Uint8Array): Uint8Array;
@@ -9,6 +11,7 @@ export interface Ed25519Impl {
   verify(msg: Uint8Array, sig: Uint8Array, pub32: Uint8Array): boolean;
 }
 
+/** tweetnacl's own Ed25519: the baseline `make bench` measures ours against, and a second opinion in tests. */
 export const tweetnaclEd25519: Ed25519Impl = {
   publicKey: (seed) => nacl.sign.keyPair.fromSeed(seed).publicKey,
   sign: (msg, sk) => nacl.sign.detached(msg, sk),
@@ -18,5 +21,6 @@ export const tweetnaclEd25519: Ed25519Impl = {
   },
 };
 
-export let ed25519: Ed25519Impl = tweetnaclEd25519;
+/** Our BigInt signer by default (byte-identical to tweetnacl); host tools swap in Node's native one. */
+export let ed25519: Ed25519Impl = createEd25519((m) => sha512(m));
 export function useEd25519(impl: Ed25519Impl): void { ed25519 = impl; }

@@ -5,13 +5,16 @@ import { decode, encode } from '../codec/cbor';
 import { head32 } from '../crypto/hash';
 import { parseSign1, type Sign1 } from '../crypto/cose';
 import { fail, ok, type Result } from '../util/result';
+import { readRecord, type JournalRecord } from './records';
 
 export const ZERO32 = new Uint8Array(32);
 
-export interface Entry { v: 1; dev: string; seq: number; prev: Uint8Array; t: number; type: string; body: Record<string, any> }
+/** An entry as stored (SPEC §6). `type` and `body` are the record; `rec` is it read through its type. */
+export interface StoredEntry { v: 1; dev: string; seq: number; prev: Uint8Array; t: number; type: string; body: Record<string, unknown> }
+export interface Entry extends StoredEntry { rec: JournalRecord | null }
 export interface SealPayload { dev: string; seq: number; head: Uint8Array; t: number }
 
-export function encodeEntry(e: Entry): Uint8Array {
+export function encodeEntry(e: StoredEntry): Uint8Array {
   // Key order as SPEC §6 lists it; the stored bytes are what is hashed, never a re-encoding.
   // t (epoch ms) is beyond 32 bits: hand it over as BigInt so it encodes as a uint (SPEC §6) and
   // the body alone decides whether the encoder must walk for wide numbers.
@@ -32,7 +35,9 @@ export function parseEntry(bytes: Uint8Array): Result<Entry> {
   if (!isU(e.t)) return fail('entry: t must be an unsigned integer (epoch ms)');
   if (typeof e.type !== 'string' || e.type.length === 0 || e.type.length > 32) return fail('entry: type must be a short text');
   if (!e.body || typeof e.body !== 'object' || Array.isArray(e.body) || e.body instanceof Uint8Array) return fail('entry: body must be a map');
-  return ok(e as unknown as Entry);
+  const x = e as unknown as Entry;
+  x.rec = readRecord(x.type, x.body);
+  return ok(x);
 }
 
 export interface ParsedSeal { cose: Sign1; payload: SealPayload }

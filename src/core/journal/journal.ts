@@ -10,10 +10,12 @@ import { fail, ok, type Result } from '../util/result';
 import { chainHash, encodeEntry, parseEntry, parseSeal, ZERO32 } from './entry';
 import { frame, KIND_ENTRY, KIND_SEAL, unframe, type Framed } from './frame';
 import { apply, emptyLedger, type Ledger } from './ledger';
+import type { JournalRecord } from './records';
 
 export const SEGMENT_BYTES = 64 * 1024;
 const SEG_PREFIX = 'j/';
 const CHECKPOINT = 'state';
+const ACK_FILE = 'ack';
 const CHECKPOINT_MAX = 1 << 20;
 const segName = (n: number) => SEG_PREFIX + String(n).padStart(8, '0');
 
@@ -27,7 +29,7 @@ export class Journal {
   /** Stored bytes of the last entry whose chain hash is not computed yet (see `head`). */
   private headPending: Uint8Array | null = null;
   sealedSeq = 0;                    // highest seq covered by a seal
-  ackSeq = 0;                       // highest seq the backend acknowledged (telemetry keeps it)
+  ackSeq = 0;                       // highest seq the backend acknowledged (a verified ack)
   oldestUnsealedT = 0;              // wall ms of the first entry after the last seal
   /** A checkpoint is owed (a segment rolled); written off the decision path by checkpointIfDue(). */
   checkpointDue = false;
@@ -90,6 +92,7 @@ export class Journal {
       if (last) { this.seg = segs[i]!; this.segSize = u.validEnd; }
     }
     if (!segs.length) { this.seg = 1; this.segSize = 0; }
+    this.ackSeq = this.readAckFile();
     return { seq: this.ledger.seq, tornBytes, replayed, bytesRead, fromCheckpoint, note };
   }
 
@@ -103,16 +106,33 @@ export class Journal {
     if (!e.ok || e.value.seq <= this.ledger.seq) return 0;
     if (e.value.seq !== this.ledger.seq + 1) return 0;
     if (!this.segFirst.length || this.segFirst[this.segFirst.length - 1]![0] !== segNo) this.segFirst.push([segNo, e.value.seq]);
-    apply(this.ledger, e.value);
+    apply(this.ledger, e.value.seq, e.value.t, e.value.rec);
     this.headPending = r.payload;
     if (this.unsealed === 1) this.oldestUnsealedT = e.value.t;
     return 1;
   }
 
+  /** The backend's word that it holds everything through `seq` (a verified ack): kept, then compaction. */
+  acknowledge(seq: number): void {
+    if (seq <= this.ackSeq) return;
+    this.ackSeq = seq;
+    // Kept beside the journal, not in it: journaling acks would feed an endless ack -> entry -> ack loop.
+    this.hal.storage.replace(ACK_FILE, encode({ seq }));
+    this.compact();
+  }
+
+  private readAckFile(): number {
+    const n = this.hal.storage.size(ACK_FILE);
+    const b = n > 0 && n < 64 ? this.hal.storage.read(ACK_FILE, 0, n) : null;
+    const d = b ? decode(b, 'ack file') : null;
+    const seq = d && d.ok ? (d.value as { seq?: unknown }).seq : null;
+    return typeof seq === 'number' && Number.isSafeInteger(seq) && seq >= 0 ? Math.min(seq, this.sealedSeq) : 0;
+  }
+
   /** Appends one entry; on a storage failure nothing changes and the failure is returned. */
-  append(type: string, body: Record<string, unknown>, t: number): Result<{ seq: number; bytes: Uint8Array }> {
+  append(r: JournalRecord, t: number): Result<{ seq: number; bytes: Uint8Array }> {
     const seq = this.ledger.seq + 1;
-    const bytes = encodeEntry({ v: 1, dev: this.dev, seq, prev: this.head, t, type, body });
+    const bytes = encodeEntry({ v: 1, dev: this.dev, seq, prev: this.head, t, type: r.type, body: r.body as unknown as Record<string, unknown> });
     if (this.segSize > 0 && this.segSize + bytes.length > SEGMENT_BYTES) this.roll();
     const framed = frame(KIND_ENTRY, bytes);
     const name = segName(this.seg);
@@ -124,7 +144,7 @@ export class Journal {
     }
     if (this.segSize === 0 && (!this.segFirst.length || this.segFirst[this.segFirst.length - 1]![0] !== this.seg)) this.segFirst.push([this.seg, seq]);
     this.segSize += framed.length;
-    apply(this.ledger, { seq, t, type, body: body as Record<string, any> });
+    apply(this.ledger, seq, t, r);
     this.headPending = bytes;
     if (this.unsealed === 1) this.oldestUnsealedT = t;
     return ok({ seq, bytes });

@@ -4,6 +4,7 @@
 // entries always gives the same ledger, so a reboot restores it from a checkpoint plus the tail.
 
 import type { Channel, Request, TxnType } from '../acquirer/types';
+import type { Bodies, JournalRecord } from './records';
 
 /** One original as the index keeps it: only what voids, completions and refunds need. */
 export interface TxnRecord {
@@ -54,8 +55,6 @@ export const COUNTED: TxnType[] = ['sale', 'preauth-complete'];
 const MAX_TXNS = 600;
 const MAX_RECENT = 1000;   // >= the largest velocity count a policy may set
 
-export interface EntryView { seq: number; t: number; type: string; body: Record<string, any> }
-
 function addTotals(tt: BatchTotals, type: string, amount: number): void {
   const x = tt[type] ?? (tt[type] = { amount: 0, count: 0 });
   x.amount += amount; x.count += 1;
@@ -66,66 +65,65 @@ function rollKeys(l: Ledger, dateKey: string, monthKey: string): void {
   if (l.month.key !== monthKey) l.month = { key: monthKey, card: 0, qr: 0 };
 }
 
-/** Applies one journal entry. Unknown types only move seq and the high-water mark. */
-export function apply(l: Ledger, e: EntryView): void {
-  l.seq = e.seq;
-  if (e.t > l.highWaterMs) l.highWaterMs = e.t;
+/** Applies one journal entry. A record this firmware cannot read (null) only moves seq and the high-water mark. */
+export function apply(l: Ledger, seq: number, t: number, r: JournalRecord | null): void {
+  l.seq = seq;
+  if (t > l.highWaterMs) l.highWaterMs = t;
   // (a 'clock' sync below may lower it again)
-  const b = e.body;
-  switch (e.type) {
-    case 'policy': l.policyVersion = b.version; break;
-    case 'decision':
-      if (b.request) l.inflight = b.request as Request;
+  if (!r) return;
+  switch (r.type) {
+    case 'policy': l.policyVersion = r.body.version; break;
+    case 'decision': if (r.body.request) l.inflight = r.body.request; break;
+    case 'result': applyResult(l, t, r.body); break;
+    case 'reversal': {
+      const b = r.body;
+      if (b.state === 'queued') { if (!l.reversals.some((x) => x.ref === b.request.ref)) l.reversals.push(b.request); }
+      else if (b.state === 'done') l.reversals = l.reversals.filter((x) => x.ref !== b.ref);
+      if (l.inflight && l.inflight.ref === (b.state === 'queued' ? b.request.ref : b.ref)) l.inflight = null;
       break;
-    case 'result': applyResult(l, e); break;
-    case 'reversal':
-      if (b.state === 'queued') { if (!l.reversals.some((r) => r.ref === b.request.ref)) l.reversals.push(b.request); }
-      else if (b.state === 'done') l.reversals = l.reversals.filter((r) => r.ref !== b.ref);
-      if (l.inflight && l.inflight.ref === (b.request?.ref ?? b.ref)) l.inflight = null;
-      break;
-    case 'settle': applySettle(l, e); break;
+    }
+    case 'settle': applySettle(l, seq, r.body); break;
     case 'clock':
-      if (b.event === 'sync') {
-        // A trusted sync is authoritative: times stamped while the clock ran ahead (journaled as
-        // CLOCK_UNTRUSTED) must not hold the terminal in CLOCK_ROLLBACK until real time catches up.
-        // The sync entry records the mark it replaced.
-        l.highWaterMs = e.t;
-      }
+      // A trusted sync is authoritative: times stamped while the clock ran ahead (journaled as
+      // CLOCK_UNTRUSTED) must not hold the terminal in CLOCK_ROLLBACK until real time catches up.
+      // The sync entry records the mark it replaced.
+      l.highWaterMs = t;
       break;
-    case 'signer': l.signerFailed = b.state === 'failed'; break;
-    case 'key-rotate': l.keyRotation = { seq: e.seq, newPub: b.newPub }; break;
+    case 'signer': l.signerFailed = r.body.state === 'failed'; break;
+    case 'key-rotate': l.keyRotation = { seq, newPub: r.body.newPub }; break;
     case 'key-rotated': l.keyRotation = null; break;
-    case 'command':
-      if (b.accepted) {
-        l.cmdCounter = Math.max(l.cmdCounter, b.n);
-        if (b.kind === 'lock') l.locked = b.why || 'locked by operator';
-        if (b.kind === 'unlock') l.locked = null;
-        if (b.kind === 'hours-extend') l.hoursExtensionUntilMs = b.untilMs;
-      }
+    case 'command': {
+      const b = r.body;
+      if (!b.accepted) break;
+      l.cmdCounter = Math.max(l.cmdCounter, b.n);
+      if (b.kind === 'lock') l.locked = b.why || 'locked by operator';
+      else if (b.kind === 'unlock') l.locked = null;
+      else if (b.kind === 'hours-extend') l.hoursExtensionUntilMs = b.untilMs;
       break;
+    }
+    case 'boot': case 'decision-invalid': case 'policy-rejected': break;
   }
 }
 
-function applyResult(l: Ledger, e: EntryView): void {
-  const b = e.body;
+function applyResult(l: Ledger, t: number, b: Bodies['result']): void {
   if (l.inflight && l.inflight.ref === b.ref) l.inflight = null;
-  const type = b.type as TxnType;
+  const type = b.type;
   const rec: TxnRecord = {
-    type, channel: b.channel, amountMinor: b.amountMinor, status: b.outcome, t: e.t, dateKey: b.dateKey, batch: l.batch.no, refundedMinor: 0,
+    type, channel: b.channel, amountMinor: b.amountMinor, status: b.outcome, t, dateKey: b.dateKey, batch: l.batch.no, refundedMinor: 0,
   };
   if (b.outcome !== 'approved') { if (b.outcome !== 'declined') l.txns[b.ref] = rec; return; }
   l.txns[b.ref] = rec;
   if (type !== 'balance') { l.batch.count += 1; addTotals(l.batch.totals, type, b.amountMinor); }
   rollKeys(l, b.dateKey, b.monthKey);
-  const ch = b.channel as Channel;
+  const ch = b.channel;
   if (COUNTED.indexOf(type) >= 0) {
     l.day[ch].amount += b.amountMinor; l.day[ch].count += 1; l.month[ch] += b.amountMinor;
   }
   if (type !== 'balance' && type !== 'refund') {
-    l.recent.push(e.t);
+    l.recent.push(t);
     // Velocity windows are at most a day (policy validation): older approvals can go.
     let drop = Math.max(0, l.recent.length - MAX_RECENT);
-    while (drop < l.recent.length && l.recent[drop]! < e.t - 86_400_000) drop++;
+    while (drop < l.recent.length && l.recent[drop]! < t - 86_400_000) drop++;
     if (drop) l.recent.splice(0, drop);
   }
   const o = b.original ? l.txns[b.original] : undefined;
@@ -144,14 +142,13 @@ function applyResult(l: Ledger, e: EntryView): void {
   prune(l);
 }
 
-function applySettle(l: Ledger, e: EntryView): void {
-  const b = e.body;
+function applySettle(l: Ledger, seq: number, b: Bodies['settle']): void {
   if (b.step === 'begun') l.settle = { step: 'begun', batch: b.batch, local: b.local };
   else if (b.step === 'compared' && l.settle) { l.settle.step = 'compared'; l.settle.balanced = b.balanced; }
   else if (b.step === 'uploaded' && l.settle) l.settle.step = 'uploaded';
   else if (b.step === 'closed') {
     l.settle = null;
-    l.settledThroughSeq = e.seq;
+    l.settledThroughSeq = seq;
     // A closed batch's voids are over; keep sales and completions (refundable) and open preauths.
     for (const ref of Object.keys(l.txns)) {
       const x = l.txns[ref]!;

@@ -1,122 +1,110 @@
-// Telemetry over the HAL's message link (SPEC §7). The journal is the outbox: batches are sent
-// from the acknowledged seq onwards, each ending with its covering seal, and re-sent until a
-// signed acknowledgement from the backend covers them; only then may compaction free them.
-// Decisions, alerts and health are best-effort extras: the journal carries the truth.
+// Telemetry over the HAL's message link (SPEC §7), as a port: it reads sealed records from the
+// journal (the outbox) and is told of acknowledgements; it never writes journal state. Batches go
+// out from the acknowledged seq onwards, each ending with its covering seal, and are sent again
+// until an acknowledgement covers them. Decisions, alerts and health are previews; the journal
+// carries the truth.
 
-import { decode, encode } from '../codec/cbor';
-import { openSign1 } from '../crypto/cose';
-import { ST, type HalEvent } from '../hal/types';
-import { trustAnchors } from '../policy/store';
+import { encode } from '../codec/cbor';
+import { ST, type Hal } from '../hal/types';
 import type { Reason } from '../reasons/catalog';
-import type { TelemetryHost } from '../agent/ports';
-import { parseTopic, topic, type Kind } from './topics';
+import type { AlertKind } from './alerts';
+import { topic, type Kind } from './topics';
 
-const ACK_FILE = 'ack';
 /** Unacknowledged data is sent again after this long without an ack (virtual or real time). */
 export const RESEND_AFTER_MS = 30_000;
 
+/** The journal as telemetry sees it: read-only. */
+export interface Outbox {
+  readonly sealedSeq: number;
+  readonly ackSeq: number;
+  /** Stored records from `seq` up to and including the first seal covering them (SPEC §7 `journal`). */
+  batchFrom(seq: number): Uint8Array[];
+}
+
+export interface TelemetryDeps {
+  hal: Hal;
+  cfg: { dev: string; fleet: string };
+  outbox: Outbox;
+  now(): number;
+  /** The birth announced on `status` at every connect. */
+  birth(): Record<string, unknown>;
+  /** One heartbeat's figures for `health`. */
+  health(): Record<string, unknown>;
+  /** Heartbeat period and journal batches per pump, from the policy. */
+  settings(): { heartbeatS: number; uploadBatch: number };
+}
+
 export class Telemetry {
-  sentThrough = 0;          // highest seq sent since the last (re)connect
+  sentThrough = 0;          // highest seq sent since the last (re)connect or ack
   lastSendMs = 0;
   lastHealthMs = 0;
   published = { count: 0, bytes: 0, byKind: {} as Record<string, number> };
 
-  constructor(private agent: TelemetryHost) {}
+  constructor(private d: TelemetryDeps) {}
 
-  private get hal() { return this.agent.hal; }
-  private t(kind: Kind) { return topic(this.agent.cfg.fleet, this.agent.cfg.dev, kind); }
+  private t(kind: Kind) { return topic(this.d.cfg.fleet, this.d.cfg.dev, kind); }
 
   private publish(kind: Kind, body: unknown, retain = false): boolean {
-    if (!this.hal.net.connected()) return false;
+    const net = this.d.hal.net;
+    if (!net.connected()) return false;
     const payload = encode(body);
-    const st = this.hal.net.publish(this.t(kind), payload, 1, retain);
-    if (st !== ST.OK) return false;
+    if (net.publish(this.t(kind), payload, 1, retain) !== ST.OK) return false;
     this.published.count++; this.published.bytes += payload.length;
     this.published.byKind[kind] = (this.published.byKind[kind] ?? 0) + 1;
     return true;
   }
 
+  /** At boot: the Last Will, the two topics that come down, and the birth if the link is up. */
   onBoot(): void {
-    const n = this.hal.storage.size(ACK_FILE);
-    const b = n > 0 && n < 64 ? this.hal.storage.read(ACK_FILE, 0, n) : null;
-    const d = b ? decode(b, 'ack file') : null;
-    if (d && d.ok && typeof (d.value as { seq?: unknown }).seq === 'number') this.agent.journal.ackSeq = (d.value as { seq: number }).seq;
+    const net = this.d.hal.net;
     // The upload cursor starts at what the backend already holds, not at the journal's start.
-    this.sentThrough = this.agent.journal.ackSeq;
+    this.sentThrough = this.d.outbox.ackSeq;
     // SPEC §7: the Last Will on `status` says {online: false} if the link drops.
-    this.hal.net.will(this.t('status'), encode({ online: false, dev: this.agent.cfg.dev }));
-    this.hal.net.subscribe(this.t('cmd'));
-    this.hal.net.subscribe(this.t('ack'));
-    if (this.hal.net.connected()) this.onConnect();
+    net.will(this.t('status'), encode({ online: false, dev: this.d.cfg.dev }));
+    net.subscribe(this.t('cmd'));
+    net.subscribe(this.t('ack'));
+    if (net.connected()) this.onConnect();
   }
 
-  private onConnect(): void {
-    this.sentThrough = this.agent.journal.ackSeq; // re-send everything not yet acknowledged
-    const s = this.agent.status();
-    this.publish('status', { online: true, dev: s.dev, pub: s.pub, abi: s.abi, seq: s.seq, policyVersion: s.policyVersion, t: this.agent.now() }, true);
+  onConnect(): void {
+    this.sentThrough = this.d.outbox.ackSeq; // re-send everything not yet acknowledged
+    this.publish('status', { online: true, ...this.d.birth(), t: this.d.now() }, true);
     this.pump();
   }
 
   decision(seq: number, ref: string, verdict: string, reasons: Reason[]): void {
-    this.publish('decision', { seq, ref, verdict, reasons: reasons.map((r) => r.name), t: this.agent.now() });
+    this.publish('decision', { seq, ref, verdict, reasons: reasons.map((r) => r.name), t: this.d.now() });
   }
 
-  alert(kind: string, detail: Record<string, unknown>): void {
-    this.publish('alert', { kind, detail, seq: this.agent.journal.seq, t: this.agent.now() });
+  alert(kind: AlertKind, detail: Record<string, unknown>, seq: number): void {
+    this.publish('alert', { kind, detail, seq, t: this.d.now() });
   }
 
-  sealed(): void { this.pump(); }
+  /** The backend acknowledged through `seq` (the agent verified the ack and recorded it). */
+  acked(seq: number): void {
+    if (this.sentThrough < seq) this.sentThrough = seq;
+    this.pump();
+  }
+
+  /** A `resend` command: upload again from `seq`. */
+  resendFrom(seq: number): void { this.sentThrough = Math.max(0, Math.min(this.sentThrough, seq - 1)); }
 
   /** Sends what is sealed and not yet sent; re-sends after RESEND_AFTER_MS without an ack. */
   pump(): void {
-    if (!this.hal.net.connected()) return;
-    const j = this.agent.journal;
-    const now = this.hal.clock.monoMs();
-    if (this.sentThrough > j.ackSeq && now - this.lastSendMs >= RESEND_AFTER_MS) this.sentThrough = j.ackSeq;
-    const rounds = this.agent.policy?.telemetry.uploadBatch ?? 32; // batches per pump, so one pump stays short
-    for (let k = 0; k < rounds && this.sentThrough < j.sealedSeq; k++) {
-      const recs = j.batchFrom(this.sentThrough + 1);
+    if (!this.d.hal.net.connected()) return;
+    const o = this.d.outbox;
+    const now = this.d.hal.clock.monoMs();
+    if (this.sentThrough > o.ackSeq && now - this.lastSendMs >= RESEND_AFTER_MS) this.sentThrough = o.ackSeq;
+    const { uploadBatch, heartbeatS } = this.d.settings();
+    for (let k = 0; k < uploadBatch && this.sentThrough < o.sealedSeq; k++) {
+      const recs = o.batchFrom(this.sentThrough + 1);
       if (!recs.length) break;
       if (!this.publish('journal', recs)) break;
       this.sentThrough += recs.length - 1;
       this.lastSendMs = now;
     }
-    const hb = (this.agent.policy?.telemetry.heartbeatS ?? 300) * 1000;
-    if (now - this.lastHealthMs >= hb || this.lastHealthMs === 0) {
-      const s = this.agent.status();
-      if (this.publish('health', {
-        heapFree: this.hal.sys.heapFreeBytes(), storageFree: this.hal.storage.freeBytes(), batch: s.batch,
-        battery: this.hal.sys.batteryPct(), uptimeS: Math.floor(now / 1000), fw: this.hal.sys.firmware(),
-        version: this.agent.cfg.version ?? '0', policyVersion: s.policyVersion, unsealed: s.unsealed, seq: s.seq, ackSeq: s.ackSeq,
-      })) this.lastHealthMs = now || 1;
+    if (now - this.lastHealthMs >= heartbeatS * 1000 || this.lastHealthMs === 0) {
+      if (this.publish('health', this.d.health())) this.lastHealthMs = now || 1;
     }
-  }
-
-  onEvent(ev: HalEvent): void {
-    if (ev.t === 'net.state') { if (ev.up) this.onConnect(); return; }
-    if (ev.t === 'tick') { this.pump(); return; }
-    if (ev.t !== 'net.msg') return;
-    const tp = parseTopic(ev.topic);
-    if (!tp || tp.dev !== this.agent.cfg.dev) return;
-    if (tp.kind === 'ack') this.onAck(ev.payload);
-    else if (tp.kind === 'cmd') this.agent.command(ev.payload);
-  }
-
-  /** An acknowledgement signed by the backend key: the highest seq it verified and stored. */
-  onAck(bytes: Uint8Array): { ok: boolean; why?: string } {
-    const o = openSign1(bytes, trustAnchors(this.hal, 'backend'), 'ack');
-    if (!o.ok) { this.hal.log(2, o.error); return { ok: false, why: o.error }; }
-    const d = decode(o.value.payload, 'ack payload');
-    const a = d.ok ? (d.value as { dev?: unknown; seq?: unknown }) : null;
-    if (!a || a.dev !== this.agent.cfg.dev || typeof a.seq !== 'number' || !Number.isSafeInteger(a.seq)) return { ok: false, why: 'ack payload malformed or for another device' };
-    const j = this.agent.journal;
-    // An ack beyond what was sealed is a forgery or a bug; never let it free unsealed entries.
-    if (a.seq > j.sealedSeq) return { ok: false, why: `ack for seq ${a.seq} beyond the sealed ${j.sealedSeq}` };
-    if (a.seq <= j.ackSeq) return { ok: true };
-    j.ackSeq = a.seq;
-    this.hal.storage.replace(ACK_FILE, encode({ seq: a.seq }));
-    j.compact();
-    this.pump();
-    return { ok: true };
   }
 }

@@ -1,0 +1,109 @@
+// The data path of one sale (SPEC §5): transaction in -> every check -> verdict -> journal entry ->
+// request to the acquirer; then the answer -> echo and 跳码 checks -> result entry -> alert preview.
+// Nothing is approved that the journal could not record.
+
+import { buildRequest, checkAnswer } from '../acquirer/answer';
+import { TYPE_TABLE, type Answer, type Request } from '../acquirer/types';
+import { impliedSpeedKmh } from '../checks/geo';
+import { decide } from '../checks/preflight';
+import { parseTxn } from '../checks/txn';
+import type { ClockAnchor } from '../checks/clock';
+import type { GpsFix } from '../hal/types';
+import { rec, type Outcome, type Verdict } from '../journal/records';
+import { reason, type Reason } from '../reasons/catalog';
+import { isAlertKind } from '../telemetry/alerts';
+import { localTime } from '../time/local';
+import { fail, ok, type Result } from '../util/result';
+import type { Context } from './context';
+import type { PolicyHolder } from './policy';
+import type { Reversals } from './reversals';
+
+export interface PreflightAnswer { ref: string; verdict: Verdict; reasons: Reason[]; request: Request | null }
+
+export class Transactions {
+  /** Wall and monotonic readings at the last trusted sync (or boot): the clock checks' anchor. */
+  anchor: ClockAnchor = { wallMs: 0, monoMs: 0, trusted: true };
+  /** Told of every verdict that was journaled (telemetry's live `decision` preview). */
+  onDecision: (seq: number, a: PreflightAnswer) => void = () => {};
+  private lastFix: GpsFix | null = null;
+  private implausible: { distanceM: number; speedKmh: number } | null = null;
+
+  constructor(private ctx: Context, private policy: PolicyHolder, private reversals: Reversals) {}
+
+  private observeFix(): GpsFix | null {
+    const f = this.ctx.hal.gps.last();
+    if (f && (!this.lastFix || f.monoMs !== this.lastFix.monoMs || f.lat !== this.lastFix.lat || f.lon !== this.lastFix.lon)) {
+      const p = this.policy.policy;
+      if (this.lastFix && p) {
+        const s = impliedSpeedKmh(this.lastFix, f);
+        // SPEC §5: flagged until a fix agrees with the one before it again.
+        this.implausible = s.speedKmh > p.site.maxSpeedKmh ? s : null;
+      }
+      this.lastFix = f;
+    }
+    return f;
+  }
+
+  /** One preflight (SPEC §5): all checks, a verdict, a journal entry, and the request to send. */
+  preflight(input: unknown): PreflightAnswer {
+    const { hal, journal } = this.ctx;
+    const wallMs = this.ctx.now(), monoMs = hal.clock.monoMs();
+    const p = parseTxn(input);
+    const l = journal.ledger;
+    if (!p.ok || l.txns[p.value.ref] || l.inflight?.ref === p.value.ref) {
+      const why = p.ok ? `ref ${p.value.ref} was already used` : p.error;
+      const reasons = [reason('TXN_INVALID', { why })];
+      const ref = input && typeof input === 'object' ? String((input as { ref?: unknown }).ref ?? '').slice(0, 32) : '';
+      this.ctx.record(rec.decisionInvalid(ref, why, reasons));
+      return { ref, verdict: 'deny', reasons, request: null };
+    }
+    const txn = p.value;
+    const policy = this.policy.policy;
+    const d = decide({
+      policy, policyProblem: this.policy.problem, txn, wallMs, monoMs, fix: this.observeFix(), implausible: this.implausible,
+      heapFree: hal.sys.heapFreeBytes(), storageFree: hal.storage.freeBytes(), ledger: l, anchor: this.anchor,
+    });
+    const request = d.verdict !== 'deny' && policy ? buildRequest(txn, policy.merchant.mid, policy.merchant.tid, l.seq + 1, l.batch.no) : null;
+    const seq = this.ctx.record(rec.decision({ txn, verdict: d.verdict, reasons: d.reasons, inputs: d.inputs, request }));
+    if (seq === null) {
+      const reasons = [...d.reasons, reason('STORAGE_LOW', { free: hal.storage.freeBytes(), min: policy?.resources.minStorageFreeBytes ?? 0 })];
+      return { ref: txn.ref, verdict: 'deny', reasons, request: null };
+    }
+    const a: PreflightAnswer = { ref: txn.ref, verdict: d.verdict, reasons: d.reasons, request };
+    this.onDecision(seq, a);
+    return a;
+  }
+
+  /** The acquirer's answer to the in-flight request (SPEC §5 After the acquirer answers). */
+  answer(ref: string, a: Answer): Result<{ ref: string; outcome: Outcome; reasons: Reason[] }> {
+    const req = this.ctx.journal.ledger.inflight;
+    if (!req || req.ref !== ref) return fail(`no request in flight for ref ${ref}`);
+    const c = checkAnswer(req, a, this.policy.policy?.merchant.mcc ?? req.f42.slice(7, 11), TYPE_TABLE[req.type].reversible);
+    const seq = this.recordResult(req, c.outcome, c.reasons, a);
+    if (c.reverse) this.reversals.queue(req);
+    for (const r of c.reasons) if (isAlertKind(r.name)) this.ctx.alert(r.name, { ref, ...r.params }, seq);
+    return ok({ ref, outcome: c.outcome, reasons: c.reasons });
+  }
+
+  /** A request sent before the power went: its outcome is unknown, so reverse it (SPEC §5). */
+  settleUnknown(req: Request, why: string): void {
+    this.recordResult(req, 'timeout', [reason('NETWORK_TIMEOUT')], null);
+    if (TYPE_TABLE[req.type].reversible) this.reversals.queue(req);
+    this.ctx.hal.log(2, `${req.ref}: ${why}; reversal queued`);
+  }
+
+  private recordResult(req: Request, outcome: Outcome, reasons: Reason[], a: Answer | null): number | null {
+    const p = this.policy.policy;
+    const lt = p ? localTime(p.site.tz, this.ctx.now()) : null;
+    return this.ctx.record(rec.result({
+      ref: req.ref, type: req.type, channel: req.channel, amountMinor: +req.f4, original: req.original,
+      outcome, reasons, answer: a, dateKey: lt?.dateKey ?? '', monthKey: lt?.monthKey ?? '',
+    }));
+  }
+
+  /** Trusted time arrived (SPEC §5 Clock): re-anchor, and record the high-water mark it replaces. */
+  clockSync(): void {
+    this.anchor = { wallMs: this.ctx.now(), monoMs: this.ctx.hal.clock.monoMs(), trusted: true };
+    this.ctx.record(rec.clockSync(this.ctx.journal.ledger.highWaterMs));
+  }
+}
