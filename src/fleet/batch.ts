@@ -1,10 +1,11 @@
 // One `journal` message (SPEC §7: a CBOR array of stored records, entries then the seal covering
 // them) read into entries and seals without trusting it yet, and the verifier's first-bad reason
-// mapped to an alert kind. Verification itself is src/core/journal/verify.ts, shared with the terminal.
+// mapped to an alert kind by its code. Verification itself is src/core/journal/verify.ts, shared with the terminal.
 
 import { decode } from '../core/codec/cbor';
 import { isSealBytes, parseEntry, parseSeal } from '../core/journal/entry';
 import { fail, ok, type Result } from '../core/util/result';
+import type { VerifyCode } from '../core/journal/verify';
 import type { Severity } from './store';
 
 export interface BatchEntry { seq: number; type: string; t: number; bytes: Uint8Array; body: Record<string, any> }
@@ -55,14 +56,16 @@ export function readBatch(payload: Uint8Array): Result<Batch> {
 
 export type RejectKind = 'bad-signature' | 'wrong-device' | 'tampered' | 'malformed' | 'invalid-batch';
 
-/**
- * Maps verifyRecords' first-bad reason (src/core/journal/verify.ts wording, pinned by
- * test/fleet/ingest.test.ts) to an alert kind: who could have produced this batch?
- */
-export function classify(reason: string): { kind: RejectKind; severity: Severity } {
-  if (/signature does not verify/.test(reason)) return { kind: 'bad-signature', severity: 'critical' };
-  if (/is (from|for) device/.test(reason)) return { kind: 'wrong-device', severity: 'critical' };
-  if (/seal head does not match|prev of seq \d+ does not match|must have a zero prev/.test(reason)) return { kind: 'tampered', severity: 'critical' };
-  if (/^(entry|seal|seal payload|seal protected header): /.test(reason)) return { kind: 'malformed', severity: 'warn' };
-  return { kind: 'invalid-batch', severity: 'warn' };
+/** Who could have produced a batch that fails with this verifier code? The alert kind says. */
+const KIND_OF: Record<VerifyCode, RejectKind> = {
+  BAD_SIGNATURE: 'bad-signature', WRONG_DEVICE: 'wrong-device',
+  ALTERED: 'tampered', PREV_MISMATCH: 'tampered', BAD_FIRST_PREV: 'tampered',
+  MALFORMED_ENTRY: 'malformed', MALFORMED_SEAL: 'malformed', NOT_CBOR: 'malformed', BAD_HEADER: 'malformed', EMPTY: 'malformed',
+  SEAL_NOT_ADVANCING: 'invalid-batch', SEAL_OUT_OF_ORDER: 'invalid-batch', SEAL_UNKNOWN_SEQ: 'invalid-batch', SEQ_GAP: 'invalid-batch',
+  SEQ_REPEATED: 'invalid-batch', BAD_ROTATION: 'invalid-batch', KEY_MISMATCH: 'bad-signature',
+};
+
+export function classify(code: VerifyCode): { kind: RejectKind; severity: Severity } {
+  const kind = KIND_OF[code];
+  return { kind, severity: kind === 'malformed' || kind === 'invalid-batch' ? 'warn' : 'critical' };
 }

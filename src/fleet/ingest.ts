@@ -130,7 +130,7 @@ export class Ingest {
   private verify(h: Handled, pub: Uint8Array, b: Batch): boolean {
     const v = verifyRecords(b.records, pub, chainOf(h.dev));
     if (v.valid) return true;
-    const c = classify(v.firstBad!.reason);
+    const c = classify(v.firstBad!.code);
     this.reject(h, pub, c.kind, c.severity, `record ${v.firstBad!.index}: ${v.firstBad!.reason}`, b.entries[0]!.seq, { index: v.firstBad!.index });
     return false;
   }

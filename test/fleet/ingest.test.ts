@@ -199,10 +199,10 @@ describe('batches that are never stored as trusted', () => {
     expect(reg.lookup('T-0042')).toMatchObject({ ok: false, error: 'registry file T-0042.pub does not hold 64 lowercase hex chars' });
   });
 
-  it('pins the verifier wording the alert kinds rely on', () => {
+  it('sorts verifier failures into alert kinds by their code', () => {
     const [b1] = A.gen.batches();
     const recs = recsOf(b1!);
-    const reason = (r: Uint8Array[]) => verifyRecords(r, A.gen.kp.pub, { ...newChain(), dev: A.dev }).firstBad!.reason;
+    const reason = (r: Uint8Array[]) => verifyRecords(r, A.gen.kp.pub, { ...newChain(), dev: A.dev }).firstBad!.code;
     expect(classify(reason(recs.slice().reverse())).kind).toBe('invalid-batch');
     expect(classify(reason([...recs.slice(0, 2), ...recs.slice(3)])).kind).toBe('invalid-batch');
     expect(classify(reason(recs.map((r, i) => (i === recs.length - 1 ? r.map((x, j) => (j === r.length - 1 ? x ^ 1 : x)) : r)))).kind).toBe('bad-signature');

@@ -5,10 +5,16 @@
 import { equalBytes, fromHex } from '../util/bytes';
 import { verifySign1 } from '../crypto/cose';
 import { chainHash, isSealBytes, parseEntry, parseSeal, ZERO32 } from './entry';
+import { verifyMessage, type VerifyCode } from './verify-codes';
+
+export type { VerifyCode } from './verify-codes';
+
+/** The first record that does not verify: where, a stable code, its figures, and the code in English. */
+export interface BadRecord { index: number; code: VerifyCode; detail: Record<string, string | number>; reason: string }
 
 export interface VerifyReport {
   valid: boolean;
-  firstBad: { index: number; reason: string } | null;
+  firstBad: BadRecord | null;
   records: number; entries: number; seals: number;
   dev: string | null; firstSeq: number | null; lastSeq: number | null;
   sealedThrough: number | null; unsealed: number;
@@ -53,25 +59,25 @@ export function verifyRecords(records: Uint8Array[], registered: Uint8Array, cha
   let lastEntryIndex = -1;
   const firstSeq0 = chain.lastSeq;
   let firstSeq: number | null = null;
-  const bad = (i: number, reason: string): VerifyReport => ({
-    valid: false, firstBad: { index: indexBase + i, reason }, records: records.length, entries, seals, dev: chain.dev,
+  const bad = (i: number, code: VerifyCode, detail: Record<string, string | number> = {}): VerifyReport => ({
+    valid: false, firstBad: { index: indexBase + i, code, detail, reason: verifyMessage(code, detail, 'en') }, records: records.length, entries, seals, dev: chain.dev,
     firstSeq, lastSeq: chain.lastSeq, sealedThrough: chain.sealedThrough || null, unsealed: chain.pending.size,
   });
   for (let i = 0; i < records.length; i++) {
     const b = records[i]!;
     if (isSealBytes(b)) {
       const s = parseSeal(b);
-      if (!s.ok) return bad(i, s.error);
+      if (!s.ok) return bad(i, 'MALFORMED_SEAL', { why: s.error });
       const p = s.value.payload;
-      if (chain.dev !== null && p.dev !== chain.dev) return bad(i, `seal is for device ${p.dev}, the journal is ${chain.dev}`);
-      if (!verifySign1(s.value.cose, pub)) return bad(i, 'seal signature does not verify against the device key');
-      if (p.seq <= chain.sealedThrough) return bad(i, `seal for seq ${p.seq} does not advance past the previous seal (${chain.sealedThrough}): replayed or reordered`);
+      if (chain.dev !== null && p.dev !== chain.dev) return bad(i, 'WRONG_DEVICE', { got: p.dev, dev: chain.dev });
+      if (!verifySign1(s.value.cose, pub)) return bad(i, 'BAD_SIGNATURE');
+      if (p.seq <= chain.sealedThrough) return bad(i, 'SEAL_NOT_ADVANCING', { seq: p.seq, sealedThrough: chain.sealedThrough });
       // A terminal seals the entry it just wrote: a seal stands right after the entry it covers.
-      if (p.seq !== chain.lastSeq) return bad(i, `seal for seq ${p.seq} stands after seq ${chain.lastSeq}: out of journal order`);
+      if (p.seq !== chain.lastSeq) return bad(i, 'SEAL_OUT_OF_ORDER', { seq: p.seq, after: chain.lastSeq ?? 0 });
       const h = chain.pending.get(p.seq);
-      if (!h) return bad(i, `seal covers seq ${p.seq}, which is not among the entries before it`);
+      if (!h) return bad(i, 'SEAL_UNKNOWN_SEQ', { seq: p.seq });
       // The seal itself is authentic (its signature held), so a head mismatch means the entry changed.
-      if (!equalBytes(h, p.head)) return bad(indexOfSeq.get(p.seq) ?? i, `entry ${p.seq} does not match the head its seal signed: altered`);
+      if (!equalBytes(h, p.head)) return bad(indexOfSeq.get(p.seq) ?? i, 'ALTERED', { seq: p.seq });
       chain.sealedThrough = p.seq;
       for (const k of [...chain.pending.keys()]) if (k <= p.seq) chain.pending.delete(k);
       // A key-rotate entry sealed by the old key hands the chain to the new key (SPEC §6).
@@ -80,23 +86,24 @@ export function verifyRecords(records: Uint8Array[], registered: Uint8Array, cha
       continue;
     }
     const e = parseEntry(b);
-    if (!e.ok) return bad(i, e.error);
+    if (!e.ok) return bad(i, 'MALFORMED_ENTRY', { why: e.error });
     const x = e.value;
     // A break with the entry before: if a valid seal vouches for this entry onwards, the entry
     // before is the altered one; otherwise this one is.
-    const broken = (why: string) => bad(lastEntryIndex >= 0 && vouched(records, i, pub) ? lastEntryIndex : i, why);
+    const broken = (code: VerifyCode, detail: Record<string, string | number>) => bad(lastEntryIndex >= 0 && vouched(records, i, pub) ? lastEntryIndex : i, code, detail);
     if (chain.dev === null) chain.dev = x.dev;
-    else if (x.dev !== chain.dev) return broken(`entry is from device ${x.dev}, the journal is ${chain.dev}`);
+    else if (x.dev !== chain.dev) return broken('WRONG_DEVICE', { got: x.dev, dev: chain.dev });
     if (chain.lastSeq === null) {
       // An export may begin after seq 1 (compaction); its first prev is then taken as given.
-      if (x.seq === 1 && !equalBytes(x.prev, ZERO32)) return bad(i, 'seq 1 must have a zero prev');
+      if (x.seq === 1 && !equalBytes(x.prev, ZERO32)) return bad(i, 'BAD_FIRST_PREV');
     } else {
       if (x.seq !== chain.lastSeq + 1) {
-        const why = `seq ${x.seq} follows ${chain.lastSeq}: ${x.seq <= chain.lastSeq ? 'duplicate or reordered' : 'gap'}`;
+        const code: VerifyCode = x.seq <= chain.lastSeq ? 'SEQ_REPEATED' : 'SEQ_GAP';
+        const detail = { seq: x.seq, after: chain.lastSeq };
         // Only the export's first entry goes unchecked against a predecessor: blame it if sealed bytes vouch for this one.
-        return entries === 1 && firstSeq !== 1 ? broken(why) : bad(i, why);
+        return entries === 1 && firstSeq !== 1 ? broken(code, detail) : bad(i, code, detail);
       }
-      if (!equalBytes(x.prev, chain.lastHash!)) return broken(`prev of seq ${x.seq} does not match the hash of seq ${chain.lastSeq}`);
+      if (!equalBytes(x.prev, chain.lastHash!)) return broken('PREV_MISMATCH', { seq: x.seq, after: chain.lastSeq });
     }
     const h = chainHash(b);
     chain.lastSeq = x.seq; chain.lastHash = h;
@@ -104,7 +111,7 @@ export function verifyRecords(records: Uint8Array[], registered: Uint8Array, cha
     indexOfSeq.set(x.seq, i); lastEntryIndex = i;
     if (x.type === 'key-rotate') {
       const np = typeof x.body.newPub === 'string' ? fromHex(x.body.newPub) : null;
-      if (!np || np.length !== 32) return bad(i, 'key-rotate entry without a 32-byte newPub');
+      if (!np || np.length !== 32) return bad(i, 'BAD_ROTATION', { seq: x.seq });
       chain.rotation = { seq: x.seq, newPub: np };
     }
     if (firstSeq === null) firstSeq = x.seq;
