@@ -51,7 +51,7 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium)
 
 sim: build
-	rm -rf $(SIM_DATA)
+	rm -rf $(SIM_DATA) $(SIM_DATA).fleet $(SIM_DATA)-report.html
 	node bin/preflight.js sim run $(SCENARIO) --data $(SIM_DATA) --broker embedded
 	node bin/preflight.js doctor --data $(SIM_DATA) || true
 

@@ -17,7 +17,7 @@ import { Journal } from '../src/core/journal/journal';
 import { rec } from '../src/core/journal/records';
 import { parseScenario } from '../host-sim/scenario/parse';
 import { runScenario } from '../host-sim/scenario/run';
-import { connectNetwork } from '../host-sim/net/mqtt';
+import { openLinks } from '../host-sim/scenario/links';
 import { decode } from '../src/core/codec/cbor';
 
 const BUNDLE = readFileSync('dist/device/agent.js', 'utf8');
@@ -213,7 +213,8 @@ async function main() {
   // wire_bytes_per_txn: the default scenario on the embedded broker; the same messages as JSON.
   {
     const dataDir = mkdtempSync(join(tmpdir(), 'pf-wire-'));
-    const net = await connectNetwork('embedded', dataDir);
+    const links = await openLinks('embedded', dataDir);
+    const net = links.network!;
     let cbor = 0, json = 0, msgs = 0;
     const port = net.port.bind(net);
     net.port = (d, up) => {
@@ -227,8 +228,8 @@ async function main() {
       return p;
     };
     const sc = parseScenario(JSON.parse(readFileSync('host-sim/scenarios/day-at-a-shop.json', 'utf8')));
-    const r = await runScenario(sc, { dataDir, bundle: BUNDLE, network: net });
-    await net.close();
+    const r = await runScenario(sc, { dataDir, bundle: BUNDLE, network: net, fleet: links.fleet, operator: links.operator });
+    await links.close();
     const txns = r.lines.filter((l) => l.event === 'decision').length;
     results.wire_bytes_per_txn = Math.round(cbor / txns);
     results.wire_bytes_per_txn_json = Math.round(json / txns);

@@ -1,5 +1,7 @@
-// The simulator's link to a broker: a HAL net port per terminal boot, and settle() to let messages
-// in flight land (virtual time does not wait for sockets, so the driver waits here instead).
+// The simulated terminal's network as the scenario driver sees it: a HAL net port per boot, and
+// settle() to let messages in flight land (virtual time does not wait for sockets, so the driver
+// waits here instead). A peer on the same broker (the embedded fleet consumer) can say when it has
+// caught up, so a demo's round trips finish before the next event.
 
 import type { NetPort } from '../hal/node-hal';
 
@@ -12,8 +14,23 @@ export interface Port extends NetPort {
   end(abrupt: boolean): void;
 }
 
+/** Something else on the broker whose work the driver waits for (the embedded fleet). */
+export interface Peer {
+  /** Messages it has taken from the broker, and acks it has handed back. */
+  received(): number;
+  acksSent(): number;
+  /** True while it holds work it has not finished (acks waiting for their group to flush). */
+  busy(): boolean;
+  /** False when it is down (a crash test): nothing is waited for then. */
+  running(): boolean;
+}
+
 export interface Network {
+  url: string;
+  protocolVersion: 4 | 5;
   port(device: { id: string; fleet: string }, linkUp: () => boolean): Port;
+  /** Lets the terminal's publishes, a peer's work and the acks it sends back land; bounded. */
   settle(): Promise<void>;
+  attach(peer: Peer | null): void;
   close(): Promise<void>;
 }

@@ -23,7 +23,8 @@ export type SimEvent = { at: number; index: number } & (
 export interface Scenario {
   name: string;
   device: { id: string; fleet: string; heapLimitBytes: number; storageBytes: number; nativeSigner: boolean };
-  policy: Record<string, any> | string | null;
+  /** Inline JSON, a file beside the scenario, null (no policy), or left out: what the data folder holds (SPEC §9). */
+  policy: Record<string, any> | string | null | undefined;
   start: { timeMs: number; fix: Fix | null };
   events: SimEvent[];
 }
@@ -72,7 +73,7 @@ export function parseScenario(json: unknown): Scenario {
     storageBytes: d.storageBytes === undefined ? 4 << 20 : int(d.storageBytes, 'device.storageBytes', 16 * 1024, 1 << 30),
     nativeSigner: d.nativeSigner === true,
   };
-  if (!isObj(json.policy) && typeof json.policy !== 'string' && json.policy !== null) bad('policy', 'must be an inline policy object, a path to a .cose file, or null (no policy flashed)');
+  if (json.policy !== undefined && !isObj(json.policy) && typeof json.policy !== 'string' && json.policy !== null) bad('policy', 'must be an inline policy object, a .json or .cose file beside the scenario, null (no policy), or left out (what the data folder holds)');
   if (!isObj(json.start)) bad('start', 'must be an object {time, fix}');
   const startMs = parseIsoMs(json.start.time);
   if (startMs === null) bad('start.time', 'must be an RFC 3339 time with offset, e.g. "2026-03-02T09:00:00+08:00"');

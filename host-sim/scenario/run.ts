@@ -1,24 +1,30 @@
 // Drives one simulated terminal through a scenario (SPEC §9) on a virtual clock: boots the real
 // bundle in QuickJS, feeds it transactions, GPS, clock, network, power and faults, plays the
-// acquirer, and reports every decision and result as a line.
+// acquirer, and reports every decision and result as a line. The simulator is only the terminal
+// and its world: the policy, the commands, the enrolment and the fleet it reports to are the
+// product's own provisioning and fleet code (operator.ts, provision.ts, fleet.ts).
 
-import { sign1 } from '../../src/core/crypto/cose';
-import { encode } from '../../src/core/codec/cbor';
-import { toHex } from '../../src/core/util/bytes';
-import { newKeyPair } from '../../src/node/keys';
-import { signPolicy } from '../../device/provision/policy';
-import { AcquirerSim } from '../acquirer';
-import { NodeHal, offlineNet } from '../hal/node-hal';
-import { provision, simKeys, type SimKeys } from '../provision-sim';
-import type { Scenario, SimEvent } from './parse';
-import { DeviceCrash, DeviceVM, type CallResult } from '../vm/vm';
-import type { Network, Port } from '../net/network';
-import { loadInstalledImage } from '../loader';
-import { readImageDir, stageUpdate } from '../../device/provision/flash';
-import { MANIFEST } from '../../device/provision/manifest';
 import { parseSign1 } from '../../src/core/crypto/cose';
 import { decode } from '../../src/core/codec/cbor';
 import { sha512 } from '../../src/core/crypto/hash';
+import { topic } from '../../src/core/telemetry/topics';
+import { toHex } from '../../src/core/util/bytes';
+import { newKeyPair } from '../../src/node/keys';
+import { nextCounter, signCommand } from '../../src/fleet/commands';
+import { enrol } from '../../src/fleet/enrol';
+import { publishOnce } from '../../src/fleet/send';
+import { signPolicy } from '../../device/provision/policy';
+import { readImageDir, stageUpdate } from '../../device/provision/flash';
+import { MANIFEST } from '../../device/provision/manifest';
+import { AcquirerSim } from '../acquirer';
+import { NodeHal, offlineNet } from '../hal/node-hal';
+import { loadInstalledImage } from '../loader';
+import type { Network, Port } from '../net/network';
+import { DeviceCrash, DeviceVM, type CallResult, type Engine } from '../vm/vm';
+import type { EmbeddedFleet } from './fleet';
+import { operatorSide, type OperatorSide } from './operator';
+import type { Scenario, SimEvent } from './parse';
+import { provisionForScenario } from './provision';
 
 export type Line = Record<string, unknown> & { event: string };
 
@@ -26,7 +32,12 @@ export interface RunOptions {
   dataDir: string;
   bundle: string;
   network?: Network | null;      // null: --broker none
+  /** The fleet consumer on the embedded broker; with an external broker, whoever consumes there acknowledges. */
+  fleet?: EmbeddedFleet | null;
+  /** The operator side (keys, registry, store); by default DIR.fleet beside the data folder. */
+  operator?: OperatorSide;
   policyBytes?: Uint8Array;      // a .cose named by the scenario
+  engine?: Engine;
   onLine?: (l: Line) => void;
   onProgress?: (done: number, total: number) => void;
   /** Called before each event (tests use it to kill brokers or backends at a chosen moment). */
@@ -41,10 +52,8 @@ const fmtAt = (ms: number) => new Date(ms).toISOString();
 export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunResult> {
   const lines: Line[] = [];
   const emit = (l: Line) => { lines.push(l); opts.onLine?.(l); };
-  const keys: SimKeys = simKeys(opts.dataDir);
-  // `"policy": null` is a terminal flashed without a policy (POLICY_MISSING until one arrives).
-  const policyBytes = sc.policy === null ? null : opts.policyBytes ?? signPolicy(sc.policy as Record<string, unknown>, keys.operator);
-  provision(opts.dataDir, keys, policyBytes);
+  const op = opts.operator ?? operatorSide(opts.dataDir);
+  const prov = provisionForScenario(opts.dataDir, sc.policy, op, opts.policyBytes);
   let vm = null as DeviceVM | null;
   let bundleText = opts.bundle;   // what the loader runs; an accepted image-update may change it
   const hal = new NodeHal({
@@ -53,6 +62,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
   });
   if (sc.start.fix) hal.fix = { ...sc.start.fix, monoMs: 0 };
   const net = opts.network ?? null;
+  const fleet = opts.fleet ?? null;
   let linkUp = true;
   let port = null as Port | null;
   hal.net = offlineNet;
@@ -68,7 +78,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
         if (!v) return;
         try {
           if ('up' in m) { emit({ event: 'link', up: m.up }); v.event({ t: 'net.state', up: m.up && linkUp }); }
-          else v.event({ t: 'net.msg', topic: m.topic, payload: m.payload });
+          else await delivered(v.event({ t: 'net.msg', topic: m.topic, payload: m.payload }));
         } catch (e) { if (!(e instanceof DeviceCrash)) throw e; }
       }
       call('idle');
@@ -76,9 +86,18 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
   };
   const acq = new AcquirerSim();
   let bootReason = 'power-on';
-  let cmdN = 0;
   let lastCmd: Uint8Array | null = null;
+  /** The image an image-update command named, staged by the firmware once the agent accepts it. */
+  let pendingImage: ReturnType<typeof readImageDir> | null = null;
   let heapPeak = 0;
+
+  /** What the agent answered to a message that came down (a command): a line, and the firmware's part. */
+  const delivered = async (r: CallResult) => {
+    const c = r.ok ? (r.value as { command?: { accepted: boolean; why: string; kind: string | null } } | null)?.command : undefined;
+    if (!c) return;
+    emit({ event: 'command', kind: c.kind, accepted: c.accepted, why: c.why || undefined });
+    if (c.kind === 'image-update' && c.accepted && pendingImage) { const img = pendingImage; pendingImage = null; await updateImage(img); }
+  };
 
   const down = (why: string, during?: string) => {
     if (vm) { heapPeak = Math.max(heapPeak, vm.heapPeakBytes); vm.dispose(); vm = null; }
@@ -103,17 +122,37 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
     }
   };
 
+  let enrolled = false;
+  /** Provisioning's last step (SPEC §7 registry): the booted terminal's key into the run's registry. */
+  const enrolHere = (): boolean => {
+    try {
+      const e = enrol({ dataDir: opts.dataDir, registry: op.registry, dev: sc.device.id });
+      emit({ event: 'enrol', ok: true, dev: e.dev, registry: op.registry });
+      return true;
+    } catch (e) {
+      emit({ event: 'enrol', ok: false, why: (e as Error).message });
+      return true; // said once; the fleet will not acknowledge this terminal
+    }
+  };
+
   const boot = async () => {
     hal.powerOn();
     if (net) { port = net.port(sc.device, () => linkUp); hal.net = port; }
     try {
-      vm = await DeviceVM.load({ bundle: bundleText, hal, heapLimitBytes: sc.device.heapLimitBytes, debug: opts.debugVm });
+      vm = await DeviceVM.load({ bundle: bundleText, hal, heapLimitBytes: sc.device.heapLimitBytes, debug: opts.debugVm, engine: opts.engine });
       const r = vm.start({ dev: sc.device.id, fleet: sc.device.fleet }, bootReason);
       if (hal.dead) { down('power-cut', 'boot'); return; }
       if (!r.ok) { emit({ event: 'boot', ok: false, error: r.error }); vm.dispose(); vm = null; return; }
       emit({ event: 'boot', ok: true, reason: bootReason, at: fmtAt(hal.clock.wallMs()), seq: r.value.seq, policyVersion: r.value.policyVersion,
              policyProblem: r.value.policyProblem, pub: r.value.pub });
       bootReason = 'power-on';
+      if (fleet && !enrolled) enrolled = enrolHere();
+      if (prov.install) {
+        // The folder held another policy: the scenario's goes in the way any new policy does (SPEC §4).
+        const pi = vm.call<any>('installPolicy', { cose: toHex(prov.install) });
+        prov.install = null;
+        emit({ event: 'policy', accepted: pi.ok, version: pi.ok ? pi.value.version : undefined, why: pi.ok ? undefined : pi.error });
+      }
       if (net) { await net.settle(); vm.event({ t: 'net.state', up: hal.net.connected() }); await pumpNet(); }
       if (r.value.settle || (settling && r.value.batch.no === settlingBatch)) settle(settling, true);
       else if (settling) {
@@ -192,32 +231,44 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
     if (!c.value.balanced) emit({ event: 'alert', kind: 'SETTLEMENT_UNBALANCED', detail: c.value.reasons[0]?.params });
   };
 
+  /**
+   * A `cmd` event: signed by the operator side with the fleet's command code and the registry's
+   * next counter, then sent down the way `preflight fleet send` sends it (QoS 1 on the device's
+   * cmd topic), or, with no network at all, handed to the terminal's link as if it had arrived.
+   * `forge`, `expired`, `replay` and an explicit `n` make the bad ones an attacker would send.
+   */
   const command = async (cmd: Record<string, any>) => {
     let bytes: Uint8Array;
-    let image: ReturnType<typeof readImageDir> | null = null;
+    pendingImage = null;
     if (cmd.replay && lastCmd) bytes = lastCmd;
     else {
-      const { kind, forge, expired, replay: _r, n, policy, image: imagePath, ...args } = cmd;
-      const body: Record<string, unknown> = { dev: cmd.dev ?? sc.device.id, n: n ?? ++cmdN, kind,
-        exp: hal.clock.wallMs() + (expired ? -60_000 : 3600_000), ...args };
-      if (typeof n === 'number') cmdN = Math.max(cmdN, n);
-      if (kind === 'policy') body.policy = signPolicy(policy ?? (sc.policy as Record<string, unknown>), keys.operator);
-      if (kind === 'hours-extend' && body.untilMs === undefined) body.untilMs = hal.clock.wallMs() + (cmd.minutes ?? 60) * 60_000;
+      const { kind, forge, expired, replay: _r, n, policy, image: imagePath, minutes, dev, ...args } = cmd;
+      const target = typeof dev === 'string' ? dev : sc.device.id;
+      if (kind === 'policy') args.policy = signPolicy(policy ?? (sc.policy as Record<string, unknown>), op.operator);
+      if (kind === 'hours-extend' && args.untilMs === undefined) args.untilMs = hal.clock.wallMs() + (minutes ?? 60) * 60_000;
       if (kind === 'image-update') {
-        image = readImageDir(String(imagePath ?? ''));
-        const m = image.get(MANIFEST);
+        pendingImage = readImageDir(String(imagePath ?? ''));
+        const m = pendingImage.get(MANIFEST);
         const parsed = m ? parseSign1(m, 'manifest') : null;
         const mv = parsed && parsed.ok ? decode(parsed.value.payload, 'manifest') : null;
-        body.manifestSha512 = m ? toHex(sha512(m)) : '';
-        body.version = mv && mv.ok ? (mv.value as { version?: number }).version : 0;
+        args.manifestSha512 = m ? toHex(sha512(m)) : '';
+        args.version = mv && mv.ok ? (mv.value as { version?: number }).version : 0;
       }
-      delete body.minutes;
-      bytes = sign1(encode(body), forge ? newKeyPair().secretKey : keys.operator.secretKey);
+      const c = nextCounter(op.registry, target, typeof n === 'number' ? n : undefined);
+      const counter = c.ok ? c.value : (typeof n === 'number' ? n : 0);
+      bytes = signCommand(forge ? newKeyPair() : op.operator,
+        { dev: target, kind: String(kind), n: counter, exp: hal.clock.wallMs() + (expired ? -60_000 : 3600_000), args });
       lastCmd = bytes;
     }
-    const r = call<{ accepted: boolean; why: string }>('command', { cose: toHex(bytes) });
-    if (r && r.ok) emit({ event: 'command', kind: cmd.kind, accepted: r.value.accepted, why: r.value.why || undefined });
-    if (cmd.kind === 'image-update' && image && r && r.ok && r.value.accepted) await updateImage(image);
+    const cmdTopic = topic(sc.device.fleet, sc.device.id, 'cmd');
+    if (net) {
+      const p = await publishOnce(net.url, cmdTopic, bytes);
+      if (!p.ok) emit({ event: 'command', kind: cmd.kind, accepted: false, why: `not sent: ${p.error}` });
+      await pumpNet();
+    } else if (vm) {
+      const r = (vm as DeviceVM).event({ t: 'net.msg', topic: cmdTopic, payload: bytes });
+      await delivered(r);
+    }
   };
 
   /** The firmware's part of an accepted image-update: stage, restart, let the loader verify and switch. */
@@ -278,7 +329,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
         emit({ event: 'fault', fault: e.fault });
         break;
       case 'policy': {
-        const r = call<any>('installPolicy', { cose: toHex(signPolicy(e.policy, keys.operator)) });
+        const r = call<any>('installPolicy', { cose: toHex(signPolicy(e.policy, op.operator)) });
         if (r) emit({ event: 'policy', accepted: r.ok, version: r.ok ? r.value.version : undefined, why: r.ok ? undefined : r.error });
         break;
       }

@@ -1,5 +1,5 @@
-// `preflight doctor --data DIR`: reads a terminal's flash (journal, policy, state) without writing
-// to it and explains, most urgent first, what is wrong and what to do, in zh or en.
+// `preflight doctor --data DIR` (SPEC §2): reads a terminal's flash (journal, policy, state) without
+// writing to it and explains, most urgent first, what is wrong and what to do, in zh or en.
 
 import { readOnlyFlash } from '../node/flash-folder';
 import { Journal } from '../core/journal/journal';
@@ -9,6 +9,7 @@ import { KIND_ENTRY } from '../core/journal/frame';
 import { openPolicy, readPolicyFile } from '../core/policy/store';
 import { describe, REASONS, type Lang, type Reason, type ReasonName } from '../core/reasons/catalog';
 import { UsageError } from '../node/errors';
+import { JSON_OPT, LANG_OPT, lang, type Command } from './command';
 import { existsSync } from 'node:fs';
 
 export interface Finding { urgency: number; title: string; message: string; remedy: string; count?: number; reason?: string; open: boolean }
@@ -79,3 +80,30 @@ export function doctor(dataDir: string, lang: Lang): { device: string | null; fi
   findings.sort((a, b) => a.urgency - b.urgency || (b.count ?? 0) - (a.count ?? 0));
   return { device: dev, findings };
 }
+
+export const DOCTOR: Command[] = [{
+  name: 'doctor',
+  summary: 'Explains a terminal\'s state and recent denials in plain words, most urgent first, with what to do. Reads the data folder without writing to it. Exit 1 while something stops it from trading.',
+  options: {
+    data: { type: 'string', arg: 'DIR', help: 'the terminal\'s data folder (its flash)', required: true },
+    lang: LANG_OPT, json: JSON_OPT,
+  },
+  example: 'preflight doctor --data .sim-data/T-0001 --lang en',
+  run({ values, out }) {
+    const L = lang(values.lang);
+    const d = doctor(values.data as string, L);
+    const failing = d.findings.some((f) => f.open && f.urgency <= 2);
+    if (values.json) { out(JSON.stringify(d)); return failing ? 1 : 0; }
+    out(L === 'zh' ? `终端 ${d.device} 体检结果：` : `Terminal ${d.device}:`);
+    const show = (title: string, fs: Finding[], from: number) => {
+      if (!fs.length) return;
+      out(title);
+      fs.forEach((f, i) => out(`${from + i}. [${f.title}${f.count && f.count > 1 ? ` ×${f.count}` : ''}] ${f.message}\n   ${L === 'zh' ? '建议' : 'what to do'}: ${f.remedy}`));
+    };
+    const open = d.findings.filter((f) => f.open), past = d.findings.filter((f) => !f.open);
+    if (!open.length) out(L === 'zh' ? '现在没有待处理的问题。' : 'Nothing is wrong right now.');
+    show(L === 'zh' ? '现在的问题（最紧急的在前）：' : 'Open now, most urgent first:', open, 1);
+    show(L === 'zh' ? '近期出现过（已不再影响交易）：' : 'Seen recently (no longer in the way):', past, open.length + 1);
+    return failing ? 1 : 0;
+  },
+}];

@@ -1,6 +1,5 @@
 // `preflight fleet ...` (SPEC §2, §7): `consume` runs the fleet consumer with a live view or JSON
-// lines; `report` says why a terminal's transactions were denied on a day. Bad usage throws
-// UsageError (the CLI prints one line and exits 2); argv is what follows the word `fleet`.
+// lines; `report` says why a terminal's transactions were denied on a day.
 
 import { parseArgs } from 'node:util';
 import { startConsumer, type ConsumeOptions } from '../fleet/run';
@@ -10,50 +9,20 @@ import { Store } from '../fleet/store';
 import type { FleetEvent } from '../fleet/consumer';
 import { colours } from '../node/term';
 import { UsageError } from '../node/errors';
-
-export const FLEET_HELP = `usage:
-  preflight fleet consume --broker URL --registry DIR [--db FILE] [--backend-key K.key] [--share GROUP]
-                          [--json] [--once-idle-ms N] [--client-id ID]
-                          [--ack-broker mqtt://HOST:PORT] [--stream NAME] [--replicas N] [--ack-wait-ms N]
-  preflight fleet report --db FILE --dev DEV [--date YYYY-MM-DD] [--lang zh|en] [--json]
-
-  --broker mqtt://HOST:PORT        one MQTT broker (3.1.1; MQTT 5 with --share GROUP: shared subscription)
-  --broker nats://H:P[,nats://..]  a NATS JetStream durable consumer (durable name: --share, default preflight-fleet)
-  --registry DIR                   one DEV.pub per provisioned terminal; others are alerted, never stored
-  --db FILE                        SQLite file, default preflight-fleet.sqlite; consumers may share it
-  --backend-key K.key              signs acknowledgements; without it nothing is acknowledged
-  --once-idle-ms N                 exit after N ms without a message
-`;
+import { int, JSON_OPT, LANG_OPT, need, str, type Command, type Parsed } from './command';
 
 type Values = Record<string, string | boolean | undefined>;
 
-function args(argv: string[], options: Record<string, { type: 'string' | 'boolean' }>): Values {
-  try {
-    const r = parseArgs({ args: argv, options, allowPositionals: false, strict: true });
-    return r.values as Values;
-  } catch (e) { throw new UsageError((e as Error).message); }
-}
-const need = (v: Values[string], flag: string): string => {
-  if (typeof v !== 'string' || !v) throw new UsageError(`${flag} is required`);
-  return v;
-};
-const str = (v: Values[string]): string | undefined => (typeof v === 'string' ? v : undefined);
-const int = (v: Values[string], flag: string, min: number, max: number): number | undefined => {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (typeof v !== 'string' || !/^\d+$/.test(v) || n < min || n > max) throw new UsageError(`${flag} must be an integer from ${min} to ${max}, got "${String(v)}"`);
-  return n;
-};
-
-const CONSUME_OPTS = {
-  broker: { type: 'string' }, registry: { type: 'string' }, db: { type: 'string' }, 'backend-key': { type: 'string' },
-  share: { type: 'string' }, json: { type: 'boolean' }, 'once-idle-ms': { type: 'string' }, 'client-id': { type: 'string' },
-  'ack-broker': { type: 'string' }, stream: { type: 'string' }, replicas: { type: 'string' }, 'ack-wait-ms': { type: 'string' },
-} as const;
-
 /** `fleet consume` flags as consumer options (exported for harnesses that add fault knobs). */
 export function parseConsumeArgs(argv: string[]): ConsumeOptions & { json: boolean; onceIdleMs?: number } {
-  const v = args(argv, CONSUME_OPTS);
+  const options: Record<string, { type: 'string' | 'boolean' }> = {};
+  for (const [k, o] of Object.entries(CONSUME.options)) options[k] = { type: o.type };
+  let v: Values;
+  try { v = parseArgs({ args: argv, options, allowPositionals: false, strict: true }).values as Values; } catch (e) { throw new UsageError((e as Error).message); }
+  return consumeOptions(v);
+}
+
+function consumeOptions(v: Values): ConsumeOptions & { json: boolean; onceIdleMs?: number } {
   const clientId = str(v['client-id']);
   if (clientId !== undefined && !/^[\w.-]{1,64}$/.test(clientId)) throw new UsageError('--client-id must be 1-64 letters, digits, ., _ or -');
   const stream = str(v.stream);
@@ -66,8 +35,8 @@ export function parseConsumeArgs(argv: string[]): ConsumeOptions & { json: boole
   };
 }
 
-async function consume(argv: string[]): Promise<number> {
-  const o = parseConsumeArgs(argv);
+async function consume({ values }: Parsed): Promise<number> {
+  const o = consumeOptions(values);
   const out = process.stdout;
   const line = (x: unknown) => out.write(JSON.stringify(x) + '\n');
   let view: LiveView | null = null;
@@ -96,8 +65,7 @@ async function consume(argv: string[]): Promise<number> {
   return 0;
 }
 
-function report(argv: string[]): number {
-  const v = args(argv, { db: { type: 'string' }, dev: { type: 'string' }, date: { type: 'string' }, lang: { type: 'string' }, json: { type: 'boolean' } });
+function report({ values: v }: Parsed): number {
   const db = need(v.db, '--db'), dev = need(v.dev, '--dev');
   const lang = v.lang ?? 'zh';
   if (lang !== 'zh' && lang !== 'en') throw new UsageError('--lang must be zh or en');
@@ -113,15 +81,36 @@ function report(argv: string[]): number {
   } finally { st.value.close(); }
 }
 
-/** Entry for host-sim/cli.ts: `preflight fleet <argv...>`; resolves to the exit code. */
-export async function fleetCommand(argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv;
-  switch (sub) {
-    case 'consume': return consume(rest);
-    case 'report': return report(rest);
-    case undefined: case 'help': case '--help': case '-h':
-      process.stdout.write(FLEET_HELP);
-      return sub === undefined ? 2 : 0;
-    default: throw new UsageError(`unknown command "fleet ${sub}"; see preflight fleet --help`);
-  }
-}
+const CONSUME: Command = {
+  name: 'fleet consume',
+  summary: 'The fleet consumer (SPEC §7): verifies every journal batch against the registry, stores what verifies, acknowledges it with the backend key, and shows the fleet live (or as JSON lines).',
+  options: {
+    broker: { type: 'string', arg: 'URL', help: 'mqtt://HOST:PORT, or nats://H:P[,nats://..] for a JetStream durable consumer', required: true },
+    registry: { type: 'string', arg: 'DIR', help: 'one DEV.pub per enrolled terminal; others are alerted, never stored', required: true },
+    db: { type: 'string', arg: 'FILE', help: 'the store (SQLite file, default preflight-fleet.sqlite); consumers may share it' },
+    'backend-key': { type: 'string', arg: 'K.key', help: 'signs acknowledgements; without it nothing is acknowledged' },
+    share: { type: 'string', arg: 'GROUP', help: 'MQTT 5 shared subscription group, or the JetStream durable name' },
+    json: JSON_OPT,
+    'once-idle-ms': { type: 'string', arg: 'N', help: 'exit after N ms without a message' },
+    'client-id': { type: 'string', arg: 'ID', help: 'MQTT client id (keep it across restarts: the session holds unacked messages)' },
+    'ack-broker': { type: 'string', arg: 'URL', help: 'with NATS: send acks over this MQTT gateway instead' },
+    stream: { type: 'string', arg: 'NAME', help: 'JetStream stream name (default PREFLIGHT)' },
+    replicas: { type: 'string', arg: 'N', help: 'JetStream stream replicas when it is created' },
+    'ack-wait-ms': { type: 'string', arg: 'N', help: 'JetStream redelivery wait' },
+  },
+  example: 'preflight fleet consume --broker mqtt://127.0.0.1:1883 --registry fleet/registry --db fleet.sqlite --backend-key keys/backend.key',
+  run: consume,
+};
+
+export const FLEET: Command[] = [CONSUME, {
+  name: 'fleet report',
+  summary: 'Why a terminal\'s transactions were denied or flagged on a day: counts per reason with the message and what to do.',
+  options: {
+    db: { type: 'string', arg: 'FILE', help: 'the fleet store', required: true },
+    dev: { type: 'string', arg: 'DEV', help: 'the device id', required: true },
+    date: { type: 'string', arg: 'YYYY-MM-DD', help: 'the shop\'s local date (default: today there)' },
+    lang: LANG_OPT, json: JSON_OPT,
+  },
+  example: 'preflight fleet report --db fleet.sqlite --dev T-0001 --date 2026-03-02 --lang en',
+  run: report,
+}];

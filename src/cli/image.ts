@@ -1,11 +1,10 @@
 // `preflight image build|flash|verify` (SPEC §2): builds signed flash images, writes them into a
-// simulated terminal's --data folder through the A/B update path, and checks them. Exit codes:
-// 0 ok, 1 an image was refused, 2 bad usage (UsageError).
+// terminal's --data folder through the A/B update path, and checks them. Exit codes: 0 ok, 1 an
+// image was refused, 2 bad usage (UsageError).
 
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { HAL_ABI } from '../core/hal/types';
 import { readSecretKey } from '../node/keys';
 import { checkOutDir, imageFiles, readFileBytes, readPub, releaseKeyPath, writeImage } from '../../device/provision/image';
@@ -13,26 +12,10 @@ import { hashHex, parseKeyLines, versionNumber, verifyImage } from '../../device
 import { readImageDir, verifyUpdate, NodeFlash } from '../../device/provision/flash';
 import { installImage } from '../../host-sim/loader';
 import { UsageError } from '../node/errors';
-
-export const IMAGE_HELP = `  preflight image build --policy P.cose --trust OPERATOR.pub --backend BACKEND.pub --out DIR [--key RELEASE.key] [--version N] [--min-firmware V] [--next-release NEXT.pub] [--bundle agent.js]
-  preflight image flash --image DIR --data DIR
-  preflight image verify --image DIR [--release RELEASE.pub | --data DIR]
-`;
-
-type Opts = Record<string, { type: 'string' | 'boolean' }>;
-function args(argv: string[], options: Opts): Record<string, string | boolean | undefined> {
-  try {
-    const r = parseArgs({ args: argv, options, allowPositionals: false, strict: true });
-    return r.values as Record<string, string | boolean | undefined>;
-  } catch (e) { throw new UsageError((e as Error).message); }
-}
-const need = (v: string | boolean | undefined, flag: string): string => {
-  if (typeof v !== 'string' || !v) throw new UsageError(`${flag} is required`);
-  return v;
-};
+import { need, type Command, type Parsed } from './command';
 
 const here = dirname(fileURLToPath(import.meta.url));
-/** The same places host-sim/cli.ts looks: beside the built CLI, the source tree, the working folder. */
+/** Beside the built CLI, in the source tree, or in the working folder. */
 function findFile(rel: string[]): string | null {
   for (const p of rel) if (existsSync(p)) return p;
   return null;
@@ -43,9 +26,7 @@ function packageVersion(): string | null {
   try { return p ? String(JSON.parse(readFileSync(p, 'utf8')).version) : null; } catch { return null; }
 }
 
-function build(argv: string[], out: (s: string) => void): number {
-  const a = args(argv, { policy: { type: 'string' }, trust: { type: 'string' }, backend: { type: 'string' }, out: { type: 'string' },
-    key: { type: 'string' }, version: { type: 'string' }, 'min-firmware': { type: 'string' }, 'next-release': { type: 'string' }, bundle: { type: 'string' } });
+function build({ values: a, out }: Parsed): number {
   const dir = need(a.out, '--out');
   checkOutDir(dir);
   const policy = readFileBytes(need(a.policy, '--policy'), '--policy');
@@ -76,8 +57,7 @@ function build(argv: string[], out: (s: string) => void): number {
   return 0;
 }
 
-function flash(argv: string[], out: (s: string) => void): number {
-  const a = args(argv, { image: { type: 'string' }, data: { type: 'string' } });
+function flash({ values: a, out }: Parsed): number {
   const image = need(a.image, '--image'), data = need(a.data, '--data');
   if (!existsSync(image)) throw new UsageError(`--image ${image}: no such folder`);
   const r = installImage(data, image);
@@ -87,8 +67,7 @@ function flash(argv: string[], out: (s: string) => void): number {
   return 0;
 }
 
-function verify(argv: string[], out: (s: string) => void): number {
-  const a = args(argv, { image: { type: 'string' }, release: { type: 'string' }, data: { type: 'string' } });
+function verify({ values: a, out }: Parsed): number {
   const image = need(a.image, '--image');
   if (!existsSync(image)) throw new UsageError(`--image ${image}: no such folder`);
   if (a.release && a.data) throw new UsageError('give --release or --data, not both');
@@ -108,13 +87,39 @@ function verify(argv: string[], out: (s: string) => void): number {
   return 0;
 }
 
-/** Entry for host-sim/cli.ts: `argv` is what follows `image` (a leading "image" is also accepted). */
-export async function imageCommand(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s + '\n')): Promise<number> {
-  const [sub, ...rest] = argv[0] === 'image' ? argv.slice(1) : argv;
-  switch (sub) {
-    case 'build': return build(rest, out);
-    case 'flash': return flash(rest, out);
-    case 'verify': return verify(rest, out);
-    default: throw new UsageError(`unknown command "image${sub ? ' ' + sub : ''}"; use image build, image flash or image verify`);
-  }
-}
+export const IMAGE: Command[] = [{
+  name: 'image build',
+  summary: 'Makes a flash image folder: the bundle, the signed policy, the trust anchors, and a manifest over all of them signed with the release key.',
+  options: {
+    policy: { type: 'string', arg: 'P.cose', help: 'the signed policy (preflight policy sign)', required: true },
+    trust: { type: 'string', arg: 'OPERATOR.pub', help: 'the operator key the terminal trusts for policies and commands', required: true },
+    backend: { type: 'string', arg: 'BACKEND.pub', help: 'the backend key the terminal trusts for acknowledgements', required: true },
+    out: { type: 'string', arg: 'DIR', help: 'the image folder (new, empty, or an earlier image)', required: true },
+    key: { type: 'string', arg: 'RELEASE.key', help: 'signs the manifest (default: release.key beside the output folder)' },
+    version: { type: 'string', arg: 'N', help: 'image version (default: from package.json)' },
+    'min-firmware': { type: 'string', arg: 'V', help: 'the oldest firmware that may run it' },
+    'next-release': { type: 'string', arg: 'NEXT.pub', help: 'a release key also trusted for later updates (rotation)' },
+    bundle: { type: 'string', arg: 'agent.js', help: 'the bundle (default: dist/device/agent.js)' },
+  },
+  example: 'preflight image build --policy shop.cose --trust keys/operator.pub --backend keys/backend.pub --key keys/release.key --out image',
+  run: build,
+}, {
+  name: 'image flash',
+  summary: "Writes an image into a terminal's flash through the A/B update path. Refused images leave the installed one untouched (exit 1).",
+  options: {
+    image: { type: 'string', arg: 'DIR', help: 'the image folder', required: true },
+    data: { type: 'string', arg: 'DIR', help: "the terminal's data folder (its flash)", required: true },
+  },
+  example: 'preflight image flash --image image --data .sim-data/T-0100',
+  run: flash,
+}, {
+  name: 'image verify',
+  summary: 'Checks an image: manifest signature, every hash, HAL ABI; against a release key, or as an update for a terminal. Exit 1 when it does not verify.',
+  options: {
+    image: { type: 'string', arg: 'DIR', help: 'the image folder', required: true },
+    release: { type: 'string', arg: 'RELEASE.pub', help: 'the release key(s) to check against' },
+    data: { type: 'string', arg: 'DIR', help: 'check it as an update for this terminal' },
+  },
+  example: 'preflight image verify --image image --release keys/release.pub',
+  run: verify,
+}];

@@ -51,7 +51,7 @@ export function defineAgent(methods: Record<string, Method>, version: string): v
       });
     },
     onEvent(ev: HalEvent): string {
-      return wrap(() => { if (agent) agent.onEvent(ev); return { ok: true, value: null }; });
+      return wrap(() => ({ ok: true, value: agent ? agent.onEvent(ev) : null }));
     },
   };
 }

@@ -91,6 +91,9 @@ export class Acker {
     return p;
   }
 
+  /** True while acks wait for their group to flush or for the broker to take them. */
+  busy(): boolean { return this.pending.size > 0 || this.inflight.size > 0; }
+
   /** Flushes and waits for every ack handed out so far (at shutdown), at most `timeoutMs`. */
   async drain(timeoutMs = 5_000): Promise<void> {
     void this.flush();

@@ -6,9 +6,10 @@ import { decode } from '../core/codec/cbor';
 import { isSealBytes, parseEntry, parseSeal } from '../core/journal/entry';
 import { fail, ok, type Result } from '../core/util/result';
 import type { VerifyCode } from '../core/journal/verify';
+import type { JournalRecord } from '../core/journal/records';
 import type { Severity } from './store';
 
-export interface BatchEntry { seq: number; type: string; t: number; bytes: Uint8Array; body: Record<string, any> }
+export interface BatchEntry { seq: number; type: string; t: number; bytes: Uint8Array; rec: JournalRecord | null }
 export interface BatchSeal { seq: number; t: number; bytes: Uint8Array }
 export interface Batch {
   records: Uint8Array[];   // what is verified: leading seals and any unsealed tail already cut off
@@ -44,7 +45,7 @@ export function readBatch(payload: Uint8Array): Result<Batch> {
       const e = parseEntry(b);
       if (!e.ok) return fail(`record ${i + lead}: ${e.error}`, { kind: 'malformed' });
       if (i > lastSeal) { tail++; continue; }
-      entries.push({ seq: e.value.seq, type: e.value.type, t: e.value.t, bytes: b, body: e.value.body });
+      entries.push({ seq: e.value.seq, type: e.value.type, t: e.value.t, bytes: b, rec: e.value.rec });
     }
   }
   if (!entries.length) {

@@ -6,7 +6,8 @@
 import { decode } from '../core/codec/cbor';
 import { chainHash } from '../core/journal/entry';
 import { newChain, verifyRecords, type ChainState } from '../core/journal/verify';
-import { REASONS } from '../core/reasons/catalog';
+import { REASONS, type Reason } from '../core/reasons/catalog';
+import { ALERT_KINDS, isAlertKind } from '../core/telemetry/alerts';
 import { parseTopic, type Kind } from '../core/telemetry/topics';
 import { equalBytes, toHex } from '../core/util/bytes';
 import { classify, readBatch, type Batch, type BatchEntry } from './batch';
@@ -214,7 +215,7 @@ export class Ingest {
     for (const e of fresh) {
       const d = decisionOf(h.dev, e);
       if (d) st.decision(d);
-      const o = e.type === 'decision' ? utcOffsetMin(e) : null;
+      const o = utcOffsetMin(e);
       if (o !== null) offset = o;
     }
     if (offset !== null) st.setOffset(h.dev, offset);
@@ -259,14 +260,12 @@ export class Ingest {
   private deviceAlert(h: Handled, payload: Uint8Array): void {
     const d = decodeMap(payload);
     if (!d || typeof d.kind !== 'string') { this.alert(h, { kind: 'malformed', severity: 'warn', seq: null, why: 'alert: expected {kind, detail, seq, t}' }); return; }
-    const sev = DEVICE_CRITICAL.has(d.kind) || (REASONS as Record<string, { severity: string }>)[d.kind]?.severity === 'deny' ? 'critical' : 'warn';
+    // The severity comes from the one list of alert kinds the terminal raises (core/telemetry/alerts.ts).
+    const sev: Severity = isAlertKind(d.kind) ? ALERT_KINDS[d.kind].severity : 'warn';
     this.alert(h, { kind: d.kind.slice(0, 64), severity: sev, source: 'device', seq: isSeq(d.seq) ? d.seq : null,
       why: `terminal reported ${d.kind}`, detail: d.detail && typeof d.detail === 'object' ? JSON.parse(json(d.detail)) : undefined });
   }
 }
-
-/** Device alerts that point at fraud or a compromised terminal (SPEC §7 alert kinds), whatever their verdict severity. */
-const DEVICE_CRITICAL = new Set(['JUMP_CODE_SUSPECTED', 'AMOUNT_MISMATCH', 'RESP_ECHO_MISMATCH', 'CLOCK_ROLLBACK', 'GEO_OUTSIDE', 'TAMPER', 'SIGNER_FAILED']);
 
 const isSeq = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
 
@@ -280,28 +279,26 @@ function json(v: unknown): string {
   return JSON.stringify(v, (_k, x) => (x instanceof Uint8Array ? toHex(x) : typeof x === 'bigint' ? Number(x) : x));
 }
 
-type SlimReason = { name: string; severity?: string; params?: Record<string, unknown> };
-const reasonsOf = (x: unknown): SlimReason[] =>
-  Array.isArray(x) ? x.filter((r) => r && typeof r.name === 'string').map((r) => ({ name: r.name, severity: r.severity, params: r.params })) : [];
-
 /** Decision and result entries become rows of `decisions` (what `fleet report` counts). */
 function decisionOf(dev: string, e: BatchEntry): DecisionRow | null {
-  const b = e.body;
-  if (e.type === 'decision' && typeof b.verdict === 'string') {
-    return { dev, seq: e.seq, stage: 'preflight', ref: typeof b.txn?.ref === 'string' ? b.txn.ref : null, verdict: b.verdict, t: e.t,
-      localDate: typeof b.inputs?.localDate === 'string' ? b.inputs.localDate : null, verified: true, reasons: reasonsOf(b.reasons) };
+  const r = e.rec;
+  const reasons = (rs: Reason[]) => rs.map((x) => ({ name: x.name, severity: x.severity, params: x.params }));
+  if (r?.type === 'decision' || r?.type === 'decision-invalid') {
+    const localDate = r.type === 'decision' ? r.body.inputs.localDate : null;
+    return { dev, seq: e.seq, stage: 'preflight', ref: r.body.txn.ref, verdict: r.body.verdict, t: e.t, localDate, verified: true, reasons: reasons(r.body.reasons) };
   }
-  if (e.type === 'result' && typeof b.outcome === 'string') {
-    return { dev, seq: e.seq, stage: 'acquirer', ref: typeof b.ref === 'string' ? b.ref : null, verdict: b.outcome, t: e.t,
-      localDate: typeof b.dateKey === 'string' && b.dateKey ? b.dateKey : null, verified: true, reasons: reasonsOf(b.reasons) };
+  if (r?.type === 'result') {
+    return { dev, seq: e.seq, stage: 'acquirer', ref: r.body.ref, verdict: r.body.outcome, t: e.t,
+      localDate: r.body.dateKey || null, verified: true, reasons: reasons(r.body.reasons) };
   }
   return null;
 }
 
 /** The terminal's UTC offset from a verified decision (local date and minute against its wall clock). */
 function utcOffsetMin(e: BatchEntry): number | null {
-  const i = e.body.inputs;
-  if (!i || typeof i.localDate !== 'string' || typeof i.localMinute !== 'number') return null;
+  if (e.rec?.type !== 'decision') return null;
+  const i = e.rec.body.inputs;
+  if (typeof i.localDate !== 'string' || typeof i.localMinute !== 'number') return null;
   const day = Date.parse(i.localDate + 'T00:00:00Z');
   if (!Number.isFinite(day)) return null;
   const m = Math.round((day + i.localMinute * 60_000 - e.t) / 60_000 / 15) * 15; // offsets are whole quarter hours

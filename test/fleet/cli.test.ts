@@ -4,7 +4,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fleetCommand, parseConsumeArgs } from '../../src/cli/fleet';
+import { parseConsumeArgs } from '../../src/cli/fleet';
+import { dispatch } from '../../src/cli/dispatch';
+
+const fleetCommand = (argv: string[]) => dispatch(['fleet', ...argv], (s) => process.stdout.write(s + '\n'));
 import { UsageError } from '../../src/node/errors';
 import { Ingest } from '../../src/fleet/ingest';
 import { Registry } from '../../src/fleet/registry';

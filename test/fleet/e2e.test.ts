@@ -9,7 +9,9 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { ST } from '../../src/core/hal/types';
 import { toHex } from '../../src/core/util/bytes';
 import { writeKeyPair } from '../../src/node/keys';
-import { fleetCommand } from '../../src/cli/fleet';
+import { dispatch } from '../../src/cli/dispatch';
+
+const fleetCommand = (argv: string[]) => dispatch(['fleet', ...argv], (s) => process.stdout.write(s + '\n'));
 import type { NetPort } from '../../host-sim/hal/node-hal';
 import { startMosquitto, type Mosquitto } from './helpers/brokers';
 import { until } from './helpers/terminals';

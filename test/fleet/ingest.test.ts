@@ -100,7 +100,7 @@ describe('batches that are never stored as trusted', () => {
     const h = consumer.handle(T(A), B.gen.batches()[0]!);
     expect(h.stored).toBe(0);
     expect(alerts('wrong-device')).toMatchObject([{ dev: A.dev, severity: 'critical' }]);
-    expect(alerts('wrong-device')[0].why).toMatch(/entry is from device T-0002, the journal is T-0001/);
+    expect(alerts('wrong-device')[0].why).toMatch(/belongs to device T-0002, the journal is T-0001/);
     // Entries of A with one of B's records spliced in the middle.
     const a = recsOf(A.gen.batches()[0]!);
     const b = recsOf(B.gen.batches()[0]!);

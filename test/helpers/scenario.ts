@@ -9,10 +9,11 @@ export const SITE = { lat: 31.2304, lon: 121.4737, accuracyM: 15 };
 export const card = (ref: string, amountMinor = 1000, extra: Record<string, unknown> = {}) =>
   ({ txn: { ref, type: 'sale', channel: 'card', amountMinor, entryMode: '051', conditionCode: '00', ...extra } });
 
-export interface Opts { policy?: Record<string, any> | null | string; edit?: (p: any) => void; start?: string; dataDir?: string; policyBytes?: Uint8Array; device?: Record<string, unknown> }
+export interface Opts { policy?: Record<string, any> | null | string; keep?: boolean; edit?: (p: any) => void; start?: string; dataDir?: string; policyBytes?: Uint8Array; device?: Record<string, unknown> }
 
 export async function run(events: Record<string, unknown>[], o: Opts = {}) {
-  let policy: any = o.policy === undefined ? demoPolicyJson() : o.policy;
+  // `keep`: the scenario leaves `policy` out, so the terminal keeps what its data folder holds.
+  let policy: any = o.keep ? undefined : o.policy === undefined ? demoPolicyJson() : o.policy;
   if (policy && typeof policy === 'object') { policy.merchant.qualifications = []; o.edit?.(policy); }
   const sc = parseScenario({
     name: 'test', device: { id: 'T-SC', ...(o.device ?? {}) }, policy,

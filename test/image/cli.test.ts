@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { imageCommand } from '../../src/cli/image';
+import { dispatch } from '../../src/cli/dispatch';
 import { UsageError } from '../../src/node/errors';
 import { writeKeyPair } from '../../src/node/keys';
 import { loadInstalledImage } from '../../host-sim/loader';
@@ -13,7 +13,7 @@ import { bundleBytes, policyCose, newKeys, rm, tmp, type Keys } from './rig';
 
 let w: string, keys: Keys;
 const lines: string[] = [];
-const run = (...argv: string[]) => imageCommand(argv, (s) => lines.push(s));
+const run = (...argv: string[]) => dispatch(['image', ...argv], (s) => lines.push(s));
 const usage = async (argv: string[], re: RegExp) => {
   const e = await run(...argv).then(() => null, (x) => x);
   expect(e, argv.join(' ')).toBeInstanceOf(UsageError);
@@ -75,11 +75,13 @@ describe('preflight image', () => {
     await usage(['build', '--policy', join(w, 'P.cose'), '--trust', join(w, 'operator.pub'), '--backend', join(w, 'backend.pub'), '--out', w], /folder is not empty and holds no image/);
     await usage(['build', '--policy', join(w, 'agent.js'), '--trust', join(w, 'operator.pub'), '--backend', join(w, 'backend.pub'), '--out', join(w, 'x')], /--policy: policy: /);
     await usage(['build', '--policy', join(w, 'P.cose'), '--trust', join(w, 'operator.pub'), '--backend', join(w, 'backend.pub'), '--out', join(w, 'x'), '--key', join(w, 'release.pub')], /give the secret RELEASE\.key, not the public \.pub/);
-    await usage(['build', '--trust', join(w, 'operator.pub')], /--out is required/);
+    await usage(['build', '--trust', join(w, 'operator.pub')], /--policy is required/);
     await usage(['flash', '--image', join(w, 'nope'), '--data', join(w, 'd')], /--image .*nope: no such folder/);
     await usage(['verify'], /--image is required/);
     await usage(['burn'], /unknown command "image burn"/);
-    await usage([], /unknown command "image"/);
+    lines.length = 0;
+    expect(await run()).toBe(2);                                         // the group's usage, as bad usage
+    expect(lines.join('\n')).toMatch(/preflight image build .*\n.*preflight image flash .*\n.*preflight image verify/);
   });
 
   it('sim run --image: the loader hands the verified bundle to the simulator', async () => {
@@ -90,14 +92,18 @@ describe('preflight image', () => {
     if (!l.ok) throw new Error(l.reason);
     const sc = parseScenario({
       name: 'image boot', device: { id: 'T-IMG', fleet: 'demo', heapLimitBytes: 1048576, storageBytes: 4194304 },
-      policy: JSON.parse(readFileSync('host-sim/scenarios/policy-demo.json', 'utf8')),
+      // `policy` left out: a flashed terminal trades under its image's policy (SPEC §9).
       start: { time: '2026-03-02T10:00:00+08:00', fix: { lat: 31.2304, lon: 121.4737, accuracyM: 15 } },
       events: [{ at: '+0s', txn: { ref: 'A1', type: 'sale', channel: 'card', amountMinor: 12800, entryMode: '051', conditionCode: '00' } }],
     });
     const r = await runScenario(sc, { dataDir: data, bundle: l.bundle, network: null });
     expect(r.lines.find((x) => x.event === 'boot')).toMatchObject({ ok: true, policyVersion: 1, policyProblem: null });
     expect(r.lines.find((x) => x.event === 'decision')).toMatchObject({ verdict: 'allow' });
-    // The image's operator key, not the simulator's throwaway one, is what the terminal trusts.
+    // The image's operator key, not the scenario's throwaway one, is what the terminal trusts.
     expect(readFileSync(join(data, 'trust/operator.pub'), 'utf8')).toBe(readFileSync(join(w, 'operator.pub'), 'utf8'));
+    // And a scenario that brings a policy of its own making is refused in words, before anything boots.
+    const own = parseScenario({ ...sc, device: { id: 'T-IMG' }, start: { time: '2026-03-02T10:00:00+08:00' }, events: [],
+      policy: JSON.parse(readFileSync('host-sim/scenarios/policy-demo.json', 'utf8')) } as any);
+    await expect(runScenario(own, { dataDir: data, bundle: l.bundle, network: null })).rejects.toThrow(/flashed with an image and trusts only its operator key/);
   }, 30_000);
 });

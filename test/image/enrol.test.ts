@@ -3,14 +3,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { enrolCommand, journalDev } from '../../device/provision/enrol';
+import { journalDev } from '../../src/fleet/enrol';
+import { dispatch } from '../../src/cli/dispatch';
 import { CheckFailed, UsageError } from '../../src/node/errors';
 import { rig } from '../helpers/device';
 import { rm, tmp } from './rig';
 
 let data: string, reg: string;
 const lines: string[] = [];
-const run = (...argv: string[]) => enrolCommand(argv, (s) => lines.push(s));
+const run = (...argv: string[]) => dispatch(['enrol', ...argv], (s) => lines.push(s));
 
 beforeAll(() => {
   const r = rig(); // boots the agent core on a NodeHal: device.pub and a journal whose entries say dev T-TEST

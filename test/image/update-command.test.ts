@@ -9,7 +9,8 @@ import { runScenario } from '../../host-sim/scenario/run';
 import { parseScenario } from '../../host-sim/scenario/parse';
 import { toHex } from '../../src/core/util/bytes';
 import { card } from '../helpers/scenario';
-import { demoPolicyJson } from '../helpers/policy';
+import { writeKeyPair } from '../../src/node/keys';
+import { operatorDir } from '../../host-sim/scenario/operator';
 import { bundleVariant, imageDir, newKeys, rm, tmp } from './rig';
 import { writeImage } from '../../device/provision/image';
 import { makeImage } from './rig';
@@ -18,10 +19,9 @@ describe('image update by command', () => {
   it('installs a newer image, refuses a forged command and a tampered image, and keeps trading', async () => {
     const keys = newKeys();
     const dataDir = tmp('pf-upd-');
-    // The scenario's operator key is the image's: commands must verify against its trust anchor.
-    mkdirSync(join(dataDir, '.host'), { recursive: true });
-    writeFileSync(join(dataDir, '.host/operator.key'), toHex(keys.operator.seed) + '\n');
-    writeFileSync(join(dataDir, '.host/backend.key'), toHex(keys.backend.seed) + '\n');
+    // The scenario's operator is the image's: its commands must verify against the image's trust anchor.
+    writeKeyPair(join(operatorDir(dataDir), 'keys'), 'operator', keys.operator);
+    writeKeyPair(join(operatorDir(dataDir), 'keys'), 'backend', keys.backend);
     const v1 = imageDir({ version: 1000, keys });
     const v2 = imageDir({ version: 1001, keys, bundle: bundleVariant('v1001') });
     const bad = tmp('pf-bad-');
@@ -30,8 +30,7 @@ describe('image update by command', () => {
     writeImage(bad, files);
     const inst = installImage(dataDir, v1);
     expect(inst.ok).toBe(true);
-    const p = demoPolicyJson(); p.merchant.qualifications = [];
-    const sc = parseScenario({ name: 'update', device: { id: 'T-UPD' }, policy: p, start: { time: '2026-03-02T10:00:00+08:00', fix: { lat: 31.2304, lon: 121.4737, accuracyM: 10 } },
+    const sc = parseScenario({ name: 'update', device: { id: 'T-UPD' }, start: { time: '2026-03-02T10:00:00+08:00', fix: { lat: 31.2304, lon: 121.4737, accuracyM: 10 } },
       events: [card('A'), { cmd: { kind: 'image-update', image: v2 } }, card('B'), { cmd: { kind: 'image-update', image: v2, forge: true } },
         { cmd: { kind: 'image-update', image: bad } }, card('C')].map((e, i) => ({ at: `+${i}m`, ...e })) });
     const r = await runScenario(sc, { dataDir, bundle: (inst as any).loaded.bundle, network: null });
@@ -41,7 +40,7 @@ describe('image update by command', () => {
     expect(boots[2]).toMatch(/^image-refused: /);                      // the tampered image never ran
     expect(boots).toHaveLength(3);                                      // the forged command restarted nothing
     const cmds = r.lines.filter((l) => l.event === 'command').map((l) => [l.kind, l.accepted]);
-    expect(cmds).toEqual([['image-update', true], ['image-update', false], ['image-update', true]]);
+    expect(cmds).toEqual([['image-update', true], [null, false], ['image-update', true]]);   // a forged command's kind is not trusted
     const images = r.lines.filter((l) => l.event === 'image');
     expect(images.at(-1)).toMatchObject({ running: 1001 });
     for (const ref of ['A', 'B', 'C']) expect((r.lines.find((l) => l.event === 'result' && l.ref === ref) as any).outcome, ref).toBe('approved');

@@ -93,12 +93,13 @@ describe('storage faults', () => {
   }, 60_000);
 
   it('bit rot in an old segment is not served at boot and is found by verify', async () => {
-    const r = await run(Array.from({ length: 150 }, (_, i) => card(`R${i}`)), { edit: (p) => { p.limits.velocity = { count: 1000, windowS: 60 }; p.resources.batchMaxTxns = 1000; } });
+    const edit = (p: any) => { p.limits.velocity = { count: 1000, windowS: 60 }; p.resources.batchMaxTxns = 1000; };
+    const r = await run(Array.from({ length: 150 }, (_, i) => card(`R${i}`)), { edit });
     const segs = readdirSync(join(r.dataDir, 'j')).sort();
     expect(segs.length).toBeGreaterThan(1);
     const old = join(r.dataDir, 'j', segs[0]!);
     const b = readFileSync(old); b[5000] ^= 0x04; writeFileSync(old, b);
-    const again = await run([card('AFTER')], { dataDir: r.dataDir, start: '2026-03-02T12:00:00+08:00' }); // boots from the tail: the rot is not read
+    const again = await run([card('AFTER')], { dataDir: r.dataDir, edit, start: '2026-03-02T12:00:00+08:00' }); // boots from the tail: the rot is not read
     expect(again.byRef('AFTER', 'result').outcome).toBe('approved');
     const v = verify(r.dataDir);
     expect(v.valid).toBe(false);                                     // the export kept the rotten record

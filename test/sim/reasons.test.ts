@@ -6,6 +6,9 @@ import { signPolicy } from '../../device/provision/policy';
 import { newKeyPair } from '../../src/node/keys';
 import { demoPolicyJson } from '../helpers/policy';
 import { card, run, SITE } from '../helpers/scenario';
+import { tmp } from '../helpers/device';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const fired = new Set<string>();
 const expectReasons = (l: { reasons: string[] } | undefined, want: string[], not: string[] = []) => {
@@ -128,9 +131,13 @@ describe('pre-acquirer reasons through the bundle', () => {
     expectReasons(miss.byRef('PM'), ['POLICY_MISSING']);
     const exp = await run([card('PE')], { edit: (p) => { p.validUntil = '2026-03-02T10:00:00+08:00'; p.validFrom = '2026-01-01T00:00:00+08:00'; } });
     expectReasons(exp.byRef('PE'), ['POLICY_EXPIRED']);
-    const forged = signPolicy(demoPolicyJson(), newKeyPair());
-    const inv = await run([card('PI')], { policy: 'forged.cose', policyBytes: forged });
+    // A policy on the flash that no trust anchor vouches for (written there by someone with the chip in hand).
+    const untrusted = tmp('pf-untrusted-');
+    writeFileSync(join(untrusted, 'policy.cose'), signPolicy(demoPolicyJson(), newKeyPair()));
+    const inv = await run([card('PI')], { policy: undefined, keep: true, dataDir: untrusted });
     expectReasons(inv.byRef('PI'), ['POLICY_INVALID']);
+    // The simulator itself refuses, in words, to hand a terminal a policy it would not trust.
+    await expect(run([card('PX')], { policy: 'mine.cose', policyBytes: signPolicy(demoPolicyJson(), newKeyPair()) })).rejects.toThrow(/is not signed by this terminal's operator key/);
     const lock = await run([{ cmd: { kind: 'lock', why: 'fraud investigation' } }, card('LK'), { cmd: { kind: 'unlock' } }, card('UL')]);
     expectReasons(lock.byRef('LK'), ['DEVICE_LOCKED']);
     expectReasons(lock.byRef('UL'), [], ['DEVICE_LOCKED']);

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { parseScenario } from '../../host-sim/scenario/parse';
 import { runScenario } from '../../host-sim/scenario/run';
-import { connectNetwork } from '../../host-sim/net/mqtt';
+import { openLinks } from '../../host-sim/scenario/links';
+import { allDelivered, runLinks, storedSeqs } from '../helpers/links';
 import { encode } from '../../src/core/codec/cbor';
 import { sign1 } from '../../src/core/crypto/cose';
 import { newKeyPair } from '../../src/node/keys';
@@ -25,16 +26,6 @@ const scenario = (events: Record<string, unknown>[], edit: (p: any) => void = ()
 };
 const sales = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => card(`${prefix}${i}`, 1000 + i));
 
-/** Every entry the terminal wrote is at the backend exactly once, and the terminal knows it. */
-function allDelivered(r: Awaited<ReturnType<typeof runScenario>>, net: Awaited<ReturnType<typeof connectNetwork>>, dev = 'T-TEL') {
-  const j = r.summary.journal as any;
-  const d = net.backend.devices.get(dev)!;
-  expect(d.rejected, d.lastError ?? '').toBe(0);
-  expect([...d.entries.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: j.entries }, (_, i) => i + 1));
-  expect(j.acknowledgedThrough).toBe(j.entries);
-  return d;
-}
-
 let mosq: Mosquitto;
 beforeAll(async () => { mosq = await startMosquitto(); }, 30_000);
 afterAll(async () => { await mosq?.stop(); });
@@ -43,14 +34,14 @@ describe('store and forward', () => {
   for (const v of [4, 5] as const) {
     it(`a day with outages and power cuts on Mosquitto (MQTT ${v === 4 ? '3.1.1' : '5'}) delivers every entry once`, async () => {
       const dataDir = tmp('pf-tel-');
-      const net = await connectNetwork(mosq.url, dataDir, { protocolVersion: v });
+      const net = await openLinks(mosq.url, dataDir, { protocolVersion: v, fleet: true });
       try {
         const r = await runScenario(scenario([
           ...sales('A', 6), { network: 'down' }, ...sales('B', 8), { power: 'cut' }, ...sales('C', 3),
           { network: 'up' }, ...sales('D', 4), { power: { cutAtWrite: 2, midWrite: true } }, card('E0'), ...sales('F', 3),
-        ]), { dataDir, bundle: bundle(), network: net });
-        expect(net.protocolVersion).toBe(v);
-        const d = allDelivered(r, net);
+        ]), { dataDir, bundle: bundle(), ...runLinks(net) });
+        expect(net.network!.protocolVersion).toBe(v);
+        const d = allDelivered(r, net, 'T-TEL');
         expect(d.duplicates).toBeLessThan((r.summary.journal as any).entries);   // re-sends happen, but are dropped
       } finally { await net.close(); }
     }, 120_000);
@@ -59,14 +50,14 @@ describe('store and forward', () => {
   it('outages, a broker hard kill mid-upload and power cuts in one day: every entry arrives once', async () => {
     const dataDir = tmp('pf-kill-');
     const m = await startMosquitto();
-    const net = await connectNetwork(m.url, dataDir, { protocolVersion: 4 });
+    const net = await openLinks(m.url, dataDir, { protocolVersion: 4, fleet: true });
     const conf = join(m.dir, 'mosquitto.conf');
     try {
       const events = [...sales('A', 5), { network: 'down' }, ...sales('O', 3), { network: 'up' }, { power: 'cut' },
         ...sales('B', 5), ...sales('K', 6), { power: { cutAtWrite: 2, midWrite: true } }, card('PC'), ...sales('C', 6)];
       const killAt = events.findIndex((e: any) => e.txn?.ref === 'K0'), restartAt = events.findIndex((e: any) => e.txn?.ref === 'C0');
       const r = await runScenario(scenario(events), {
-        dataDir, bundle: bundle(), network: net,
+        dataDir, bundle: bundle(), ...runLinks(net),
         beforeEvent: async (i) => {
           if (i === killAt) await m.proc.kill('SIGKILL');                  // gone mid-day, without a goodbye
           if (i === restartAt) {
@@ -81,27 +72,27 @@ describe('store and forward', () => {
       // The kill was real: the terminal saw its link go and come back, and carried on; so were the cuts.
       expect(r.lines.filter((l) => l.event === 'link').map((l) => l.up)).toEqual(expect.arrayContaining([false, true]));
       expect(r.lines.filter((l) => l.event === 'power' && l.state === 'lost')).toHaveLength(2);
-      allDelivered(r, net);
+      allDelivered(r, net, 'T-TEL');
     } finally { await net.close(); await m.stop(); }
   }, 120_000);
 
   it('a backend that crashes mid-drain and comes back: nothing lost, nothing stored twice', async () => {
     const dataDir = tmp('pf-crash-');
     let crashed = false;
-    const net = await connectNetwork(mosq.url, dataDir, { protocolVersion: 4 });
+    const net = await openLinks(mosq.url, dataDir, { protocolVersion: 4, fleet: true });
     try {
       const r = await runScenario(scenario([...sales('A', 10), ...sales('B', 10)]), {
-        dataDir, bundle: bundle(), network: net,
-        beforeEvent: async (i) => { if (i === 5) { net.crashBackend(); crashed = true; } if (i === 12) await net.restartBackend(); },
+        dataDir, bundle: bundle(), ...runLinks(net),
+        beforeEvent: async (i) => { if (i === 5) { await net.fleet!.stop(); crashed = true; } if (i === 12) await net.fleet!.start(); },
       });
       expect(crashed).toBe(true);
-      allDelivered(r, net);
+      allDelivered(r, net, 'T-TEL');
     } finally { await net.close(); }
   }, 120_000);
 
   it('the terminal compacts only what was settled and acknowledged', async () => {
     const dataDir = tmp('pf-compact-');
-    const net = await connectNetwork(mosq.url, dataDir, { protocolVersion: 4 });
+    const net = await openLinks(mosq.url, dataDir, { protocolVersion: 4, fleet: true });
     try {
       const many = Array.from({ length: 260 }, (_, i) => ({ at: `+${i * 20}s`, ...card(`S${i}`, 100) }));
       const p = policy();
@@ -109,8 +100,8 @@ describe('store and forward', () => {
       const sc = parseScenario({ name: 'compact', device: { id: 'T-TEL', fleet: 'tel' }, policy: p,
         start: { time: '2026-03-02T10:00:00+08:00', fix: { lat: 31.2304, lon: 121.4737, accuracyM: 10 } },
         events: [...many, { at: '+90m', settle: {} }, { at: '+91m', ...card('AFTER') }] });
-      const r = await runScenario(sc, { dataDir, bundle: bundle(), network: net });
-      allDelivered(r, net);
+      const r = await runScenario(sc, { dataDir, bundle: bundle(), ...runLinks(net) });
+      allDelivered(r, net, 'T-TEL');
       const { readdirSync } = await import('node:fs');
       const segs = readdirSync(join(dataDir, 'j')).sort();
       expect(segs.length).toBeGreaterThanOrEqual(1);
@@ -130,7 +121,7 @@ describe('store and forward', () => {
 describe('commands and acknowledgements from the network', () => {
   it('forged, replayed and expired commands, and an unsigned ack, are refused and journaled with a reason', async () => {
     const dataDir = tmp('pf-cmd-');
-    const net = await connectNetwork(mosq.url, dataDir, { protocolVersion: 4 });
+    const net = await openLinks(mosq.url, dataDir, { protocolVersion: 4, fleet: true });
     const attacker = mqtt.connect(mosq.url, { protocolVersion: 4 });
     await new Promise((res) => attacker.once('connect', res));
     const cmdTopic = 'preflight/v1/tel/T-TEL/cmd', ackTopic = 'preflight/v1/tel/T-TEL/ack';
@@ -140,7 +131,7 @@ describe('commands and acknowledgements from the network', () => {
         { cmd: { kind: 'lock', forge: true } }, { cmd: { kind: 'lock', expired: true } },
         card('B'), card('C'), card('D'),
       ]), {
-        dataDir, bundle: bundle(), network: net,
+        dataDir, bundle: bundle(), ...runLinks(net),
         beforeEvent: async (i) => {
           if (i === 7) {
             // Straight onto the wire: an ack with no signature, and one signed by someone else.
@@ -152,13 +143,15 @@ describe('commands and acknowledgements from the network', () => {
         },
       });
       const cmds = r.lines.filter((l) => l.event === 'command');
-      expect(cmds.map((c) => [c.kind, c.accepted])).toEqual([['lock', true], ['unlock', true], ['unlock', false], ['lock', false], ['lock', false]]);
+      // Every command that came down is answered, the attacker's too; an unauthenticated one has no kind the terminal could trust.
+      expect(cmds.map((c) => [c.kind, c.accepted])).toEqual([['lock', true], ['unlock', true], ['unlock', false], [null, false], ['lock', false], [null, false]]);
       expect(cmds[2]!.why).toMatch(/replay/);
       expect(cmds[3]!.why).toMatch(/signature/);
       expect(cmds[4]!.why).toMatch(/expired/);
+      expect(cmds[5]!.why).toMatch(/signature/);
       expect((r.lines.find((l) => l.event === 'decision' && l.ref === 'LOCKED') as any).reasons).toContain('DEVICE_LOCKED');
       expect((r.lines.find((l) => l.event === 'decision' && l.ref === 'D') as any).reasons).not.toContain('DEVICE_LOCKED');
-      allDelivered(r, net);                                       // the forged acks freed nothing and stopped nothing
+      allDelivered(r, net, 'T-TEL');                                       // the forged acks freed nothing and stopped nothing
       const { exportJournal } = await import('../../src/core/journal/journal');
       const { NodeHal } = await import('../../host-sim/hal/node-hal');
       const { splitSequence } = await import('../../src/core/codec/cbor');
@@ -177,10 +170,10 @@ describe('other brokers', () => {
     for (const broker of ['embedded', 'nats'] as const) {
       const dataDir = tmp(`pf-${broker}-`);
       const nats = broker === 'nats' ? await startNatsCluster(3) : null;
-      const net = await connectNetwork(nats ? nats.nodes[0]!.mqttUrl : 'embedded', dataDir, { protocolVersion: 4 });
+      const net = await openLinks(nats ? nats.nodes[0]!.mqttUrl : 'embedded', dataDir, { protocolVersion: 4, fleet: true });
       try {
         const sc = parseScenario(day);
-        const r = await runScenario(sc, { dataDir, bundle: bundle(), network: net });
+        const r = await runScenario(sc, { dataDir, bundle: bundle(), ...runLinks(net) });
         allDelivered(r, net, 'T-0001');
       } finally { await net.close(); await nats?.stop(); }
     }

@@ -97,14 +97,15 @@ export class Agent {
 
   shutdown(): void { this.sealing.sealNow(); this.journal.writeCheckpoint(); }
 
-  /** What the platform tells the agent: the link, a tick, or a message on `cmd` or `ack`. */
-  onEvent(ev: HalEvent): void {
-    if (ev.t === 'net.state') { if (ev.up) this.telemetry.onConnect(); return; }
-    if (ev.t === 'tick') { this.telemetry.pump(); return; }
+  /** What the platform tells the agent: the link, a tick, or a message on `cmd` or `ack`; a command is answered. */
+  onEvent(ev: HalEvent): { command?: CommandOutcome } | null {
+    if (ev.t === 'net.state') { if (ev.up) this.telemetry.onConnect(); return null; }
+    if (ev.t === 'tick') { this.telemetry.pump(); return null; }
     const tp = parseTopic(ev.topic);
-    if (!tp || tp.dev !== this.cfg.dev || tp.fleet !== this.cfg.fleet) return;
+    if (!tp || tp.dev !== this.cfg.dev || tp.fleet !== this.cfg.fleet) return null;
     if (tp.kind === 'ack') this.ack(ev.payload);
-    else if (tp.kind === 'cmd') this.command(ev.payload);
+    else if (tp.kind === 'cmd') return { command: this.command(ev.payload) };
+    return null;
   }
 
   ack(bytes: Uint8Array): AckOutcome {

@@ -1,45 +1,30 @@
-// `preflight enrol` (SPEC §7 device registry): after first boot a terminal's device.pub goes into the
+// Enrolment (SPEC §7 device registry): after first boot a terminal's device.pub goes into the
 // registry the fleet consumer verifies seals with, REGISTRY/DEV.pub, optionally gated by a one-time
 // token (`preflight enrol token`). Tokens are kept only as SHA-512 hashes and are consumed on use.
+// The data folder is read, never written.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import type { Hal } from '../../src/core/hal/types';
-import { readRecords } from '../../src/core/journal/journal';
-import { parseEntry } from '../../src/core/journal/entry';
-import { KIND_ENTRY } from '../../src/core/journal/frame';
-import { equalBytes } from '../../src/core/util/bytes';
-import { CheckFailed, UsageError } from '../../src/node/errors';
-
-export const ENROL_HELP = `  preflight enrol --data DIR --registry DIR [--dev ID] [--token T]
-  preflight enrol token --registry DIR --dev ID
-`;
+import { readRecords } from '../core/journal/journal';
+import { parseEntry } from '../core/journal/entry';
+import { KIND_ENTRY } from '../core/journal/frame';
+import { equalBytes } from '../core/util/bytes';
+import { CheckFailed, UsageError } from '../node/errors';
+import { readOnlyFlash } from '../node/flash-folder';
 
 /** Device ids become file names in the registry: the journal's 1..64 chars, file-name safe. */
 const DEV_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
-function checkDev(dev: string): string {
+export function checkDev(dev: string): string {
   if (!DEV_RE.test(dev)) throw new UsageError(`--dev must be 1 to 64 letters, digits, '.', '_' or '-' (not starting with '.', '_' or '-'), got "${dev}"`);
   return dev;
 }
 
 /** The `dev` of the first journal entry in a data folder, read without writing anything. */
 export function journalDev(dataDir: string): string | null {
-  const read = (name: string) => { try { return new Uint8Array(readFileSync(join(dataDir, name))); } catch { return null; } };
-  const hal = {
-    storage: {
-      list: (prefix: string) => {
-        if (prefix !== 'j/' || !existsSync(join(dataDir, 'j'))) return [];
-        return readdirSync(join(dataDir, 'j')).map((n) => 'j/' + n).sort();
-      },
-      size: (name: string) => { try { return statSync(join(dataDir, name)).size; } catch { return -1; } },
-      read: (name: string, off: number, len: number) => read(name)?.subarray(off, off + len) ?? null,
-    },
-  } as unknown as Hal;
   let dev: string | null = null;
-  readRecords(hal, (r) => {
+  readRecords(readOnlyFlash(dataDir), (r) => {
     if (dev !== null || r.kind !== KIND_ENTRY) return;
     const e = parseEntry(r.payload);
     if (e.ok) dev = e.value.dev;
@@ -96,24 +81,3 @@ export function enrol(o: { dataDir: string; registry: string; dev?: string; toke
   return { dev, pub, path, replaced: held !== null && held !== pub };
 }
 
-/** Entry for host-sim/cli.ts: `argv` is what follows `enrol` (a leading "enrol" is also accepted). */
-export async function enrolCommand(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s + '\n')): Promise<number> {
-  const rest = argv[0] === 'enrol' ? argv.slice(1) : argv;
-  const isToken = rest[0] === 'token';
-  let v: Record<string, string | boolean | undefined>;
-  try {
-    v = parseArgs({ args: isToken ? rest.slice(1) : rest, strict: true, allowPositionals: false,
-      options: isToken ? { registry: { type: 'string' }, dev: { type: 'string' } }
-        : { data: { type: 'string' }, registry: { type: 'string' }, dev: { type: 'string' }, token: { type: 'string' } } }).values as Record<string, string | boolean | undefined>;
-  } catch (e) { throw new UsageError((e as Error).message); }
-  const need = (k: string) => { const x = v[k]; if (typeof x !== 'string' || !x) throw new UsageError(`--${k} is required`); return x; };
-  if (isToken) {
-    const dev = checkDev(need('dev'));
-    const token = issueToken(need('registry'), dev);
-    out(token);
-    return 0;
-  }
-  const r = enrol({ dataDir: need('data'), registry: need('registry'), dev: v.dev as string | undefined, token: v.token as string | undefined });
-  out(`enrolled ${r.dev}: ${r.pub} -> ${r.path}${r.replaced ? ' (replaced the previous key)' : ''}`);
-  return 0;
-}
