@@ -26,7 +26,7 @@ afterAll(async () => {
   try { await Promise.all((fleet?.terminals ?? []).map((t) => t.end())); } finally {
     await broker?.stop();
     await removeBundle();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   }
 });
 

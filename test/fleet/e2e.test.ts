@@ -24,7 +24,7 @@ afterAll(async () => {
   try { client?.stream?.destroy(); client?.end(true); } finally {
     await broker?.stop();
     if (r) cleanup(r.dir);
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -28,7 +28,7 @@ afterAll(async () => {
   } finally {
     await broker?.stop();
     await removeBundle();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -25,7 +25,7 @@ afterAll(async () => {
     await Promise.all((fleet?.terminals ?? []).map((t) => t.end()));
   } finally {
     await cluster?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -26,7 +26,7 @@ afterAll(async () => {
     await Promise.all((fleet?.terminals ?? []).map((t) => t.end()));
   } finally {
     await broker?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   }
 });
 

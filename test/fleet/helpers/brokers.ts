@@ -8,12 +8,43 @@ import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+/** The kernel's ephemeral range: outgoing connections (a load test opens thousands) take ports from it. */
+function ephemeral(): [number, number] {
+  try {
+    const [lo, hi] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (lo && hi) return [lo, hi];
+  } catch { /* not Linux */ }
+  return [32768, 60999];
+}
+const taken = new Set<number>();
+
+/**
+ * A loopback port that is free now and outside the ephemeral range, so a client's outgoing
+ * connection in another test cannot grab it between this check and the broker's bind.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => res(p)); });
-  });
+  const [lo] = ephemeral();
+  const from = 10_000, to = Math.max(from + 1000, lo - 1);
+  for (let i = 0; i < 200; i++) {
+    const p = from + Math.floor(Math.random() * (to - from));
+    if (taken.has(p)) continue;
+    const ok = await new Promise<boolean>((res) => {
+      const s = createServer();
+      s.once('error', () => res(false));
+      s.listen(p, '127.0.0.1', () => s.close(() => res(true)));
+    });
+    if (ok) { taken.add(p); return p; }
+  }
+  throw new Error('no free loopback port found');
+}
+
+/** Starts a server process on ports picked by `start`, again with new ports if one was taken after all. */
+async function withRetry<T>(what: string, start: () => Promise<T>, attempts = 4): Promise<T> {
+  let last: unknown;
+  for (let i = 0; i < attempts; i++) {
+    try { return await start(); } catch (e) { last = e; }
+  }
+  throw new Error(`${what} did not start after ${attempts} attempts: ${(last as Error)?.message}`);
 }
 
 export async function waitPort(port: number, timeoutMs = 10_000): Promise<void> {
@@ -44,7 +75,9 @@ function run(bin: string, argv: string[], log: string): Proc {
 
 export interface Mosquitto { url: string; port: number; dir: string; proc: Proc; stop(): Promise<void> }
 
-export async function startMosquitto(): Promise<Mosquitto> {
+export const startMosquitto = (): Promise<Mosquitto> => withRetry('mosquitto', startMosquittoOnce);
+
+async function startMosquittoOnce(): Promise<Mosquitto> {
   const dir = mkdtempSync(join(tmpdir(), 'pf-mosq-'));
   const port = await freePort();
   const conf = [
@@ -55,7 +88,7 @@ export async function startMosquitto(): Promise<Mosquitto> {
   ].join('\n') + '\n';
   writeFileSync(join(dir, 'mosquitto.conf'), conf);
   const proc = run('/usr/sbin/mosquitto', ['-c', join(dir, 'mosquitto.conf')], join(dir, 'mosquitto.log'));
-  await waitPort(port);
+  try { await waitPort(port); } catch (e) { await proc.kill('SIGKILL'); rmSync(dir, { recursive: true, force: true }); throw e; }
   // stop() kills whatever `m.proc` is then: a test may restart the broker and swap the process in.
   const m: Mosquitto = { url: `mqtt://127.0.0.1:${port}`, port, dir, proc, async stop() { await m.proc.kill(); rmSync(dir, { recursive: true, force: true }); } };
   return m;
@@ -64,7 +97,9 @@ export async function startMosquitto(): Promise<Mosquitto> {
 export interface NatsNode { name: string; client: number; mqtt: number; http: number; proc: Proc; url: string; mqttUrl: string }
 export interface NatsCluster { nodes: NatsNode[]; dir: string; servers: string; stop(): Promise<void> }
 
-export async function startNatsCluster(size = 3): Promise<NatsCluster> {
+export const startNatsCluster = (size = 3): Promise<NatsCluster> => withRetry('NATS cluster', () => startNatsClusterOnce(size));
+
+async function startNatsClusterOnce(size: number): Promise<NatsCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'pf-nats-'));
   const ports: { client: number; cluster: number; mqtt: number; http: number }[] = [];
   for (let i = 0; i < size; i++) ports.push({ client: await freePort(), cluster: await freePort(), mqtt: await freePort(), http: await freePort() });
@@ -85,19 +120,22 @@ mqtt { port: ${p.mqtt}, host: 127.0.0.1, stream_replicas: ${size} }
     const proc = run('/usr/sbin/nats-server', ['-c', join(dir, `${name}.conf`)], join(dir, `${name}.log`));
     return { name, client: p.client, mqtt: p.mqtt, http: p.http, proc, url: `nats://127.0.0.1:${p.client}`, mqttUrl: `mqtt://127.0.0.1:${p.mqtt}` };
   });
-  for (const n of nodes) { await waitPort(n.client, 20_000); await waitPort(n.mqtt, 20_000); }
-  // JetStream is usable once a meta leader is elected: /healthz?js-enabled-only answers 200 then.
-  const end = Date.now() + 30_000;
-  for (const n of nodes) {
-    for (;;) {
-      const r = await fetch(`http://127.0.0.1:${n.http}/healthz`).then((x) => x.status, () => 0);
-      if (r === 200) break;
-      if (Date.now() > end) throw new Error(`${n.name} not healthy: ${readFileSync(n.proc.log, 'utf8').slice(-2000)}`);
-      await new Promise((res) => setTimeout(res, 100));
+  const stopAll = async () => { for (const n of nodes) await n.proc.kill('SIGKILL'); rmSync(dir, { recursive: true, force: true }); };
+  try {
+    for (const n of nodes) { await waitPort(n.client, 20_000); await waitPort(n.mqtt, 20_000); }
+    // JetStream is usable once a meta leader is elected: /healthz answers 200 then.
+    const end = Date.now() + 30_000;
+    for (const n of nodes) {
+      for (;;) {
+        const r = await fetch(`http://127.0.0.1:${n.http}/healthz`).then((x) => x.status, () => 0);
+        if (r === 200) break;
+        if (Date.now() > end) throw new Error(`${n.name} not healthy: ${readFileSync(n.proc.log, 'utf8').slice(-2000)}`);
+        await new Promise((res) => setTimeout(res, 100));
+      }
     }
-  }
+  } catch (e) { await stopAll(); throw e; }
   return {
     nodes, dir, servers: nodes.map((n) => n.url).join(','),
-    async stop() { for (const n of nodes) await n.proc.kill('SIGKILL'); rmSync(dir, { recursive: true, force: true }); },
+    stop: stopAll,
   };
 }
