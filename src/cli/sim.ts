@@ -13,6 +13,7 @@ import { summaryText, timelineLine } from '../../host-sim/report/timeline';
 import { openLinks } from '../../host-sim/scenario/links';
 import { parseScenario } from '../../host-sim/scenario/parse';
 import { runScenario } from '../../host-sim/scenario/run';
+import { ENGINES, type Engine } from '../../host-sim/vm/vm';
 import { CheckFailed, UsageError } from '../node/errors';
 import { colours, progressBar } from '../node/term';
 import { JSON_OPT, LANG_OPT, lang, readBytes, str, type Command } from './command';
@@ -30,6 +31,7 @@ export const SIM: Command[] = [{
     data: { type: 'string', arg: 'DIR', help: 'the terminal\'s flash; kept between runs (default: a new temporary folder)' },
     image: { type: 'string', arg: 'DIR', help: 'boot what the loader verifies and installs from this image' },
     broker: { type: 'string', arg: 'embedded|none|mqtt://HOST:PORT', help: 'embedded: an in-process broker with the fleet consumer; a URL: a real broker, whose own consumer acknowledges (default none)' },
+    engine: { type: 'string', arg: 'quickjs|quickjs-ng', help: 'the JavaScript engine the terminal embeds (default quickjs)' },
     json: JSON_OPT,
     lang: LANG_OPT,
   },
@@ -43,6 +45,8 @@ export const SIM: Command[] = [{
     mkdirSync(dataDir, { recursive: true });
     const policyBytes = typeof sc.policy === 'string' ? readBytes(resolve(dirname(file), sc.policy), 'scenario policy') : undefined;
     const L = lang(values.lang);
+    const engine = str(values.engine) ?? 'quickjs';
+    if (!(ENGINES as readonly string[]).includes(engine)) throw new UsageError(`--engine must be ${ENGINES.join(' or ')}, got "${engine}"`);
     const c = colours(process.stdout);
     const json = values.json === true;
     const bar = progressBar(process.stderr);
@@ -56,7 +60,7 @@ export const SIM: Command[] = [{
     const links = await openLinks(str(values.broker) ?? 'none', dataDir);
     try {
       const r = await runScenario(sc, {
-        dataDir, bundle, network: links.network, fleet: links.fleet, operator: links.operator, policyBytes,
+        dataDir, bundle, network: links.network, fleet: links.fleet, operator: links.operator, policyBytes, engine: engine as Engine,
         onLine: (l) => { if (json) out(JSON.stringify(l)); else if (l.event !== 'summary') { const t = timelineLine(l, c, L); if (t) { bar.clear(); out(t); } } },
         onProgress: json ? undefined : (d, n) => bar.update(d, n),
       });

@@ -1,8 +1,9 @@
 // The artifact that ships (SPEC §1): dist/device/agent.js inside QuickJS with a terminal's heap
-// budget, driven only through the HAL bridge; and a leak check on quickjs-emscripten's debug build.
+// budget, driven only through the HAL bridge, on both engines terminals embed (QuickJS and
+// quickjs-ng); and a leak check on quickjs-emscripten's debug build.
 import { describe, expect, it } from 'vitest';
-import { newQuickJSWASMModule, DEBUG_SYNC, RELEASE_SYNC, TestQuickJSWASMModule } from 'quickjs-emscripten';
-import { DeviceVM } from '../../host-sim/vm/vm';
+import { newQuickJSWASMModule, DEBUG_SYNC, TestQuickJSWASMModule } from 'quickjs-emscripten';
+import { DeviceVM, ENGINES, quickjs } from '../../host-sim/vm/vm';
 import { NodeHal } from '../../host-sim/hal/node-hal';
 import { flash, tmp, cleanup } from '../helpers/device';
 import { newKeyPair } from '../../src/node/keys';
@@ -19,49 +20,51 @@ function flashed() {
   return { dir, hal };
 }
 
-describe('the bundle', () => {
-  it('is one ES2020 script with no imports that defines globalThis.agent with a numeric abi', async () => {
-    const src = bundle();
-    expect(src).not.toMatch(/^\s*import\s|\bimport\(|\brequire\(/m);
-    const mod = await newQuickJSWASMModule(RELEASE_SYNC);
-    const vm = mod.newContext();
-    vm.unwrapResult(vm.evalCode(src, 'agent.js')).dispose();
-    const t = vm.unwrapResult(vm.evalCode('[typeof agent, typeof agent.abi, agent.abi, typeof agent.start, typeof agent.call, typeof agent.onEvent].join(",")'));
-    expect(vm.getString(t)).toBe('object,number,1,function,function,function');
-    t.dispose(); vm.dispose();
-  });
+for (const engine of ENGINES) describe(`the bundle in ${engine}`, () => {
+    it('is one ES2020 script with no imports that defines globalThis.agent with a numeric abi', async () => {
+      const src = bundle();
+      expect(src).not.toMatch(/^\s*import\s|\bimport\(|\brequire\(/m);
+      const mod = await quickjs(false, engine);
+      const vm = mod.newContext();
+      vm.unwrapResult(vm.evalCode(src, 'agent.js')).dispose();
+      const t = vm.unwrapResult(vm.evalCode('[typeof agent, typeof agent.abi, agent.abi, typeof agent.start, typeof agent.call, typeof agent.onEvent].join(",")'));
+      expect(vm.getString(t)).toBe('object,number,1,function,function,function');
+      t.dispose(); vm.dispose();
+    });
 
-  it('boots, decides, seals and verifies its policy inside QuickJS under a 1 MiB heap', async () => {
-    const { dir, hal } = flashed();
-    const vm = await DeviceVM.load({ bundle: bundle(), hal, heapLimitBytes: 1 << 20 });
-    const boot = vm.start({ dev: 'T-Q', fleet: 'test' }, 'power-on');
-    expect(boot).toMatchObject({ ok: true, value: { policyVersion: 1, policyProblem: null, seq: 1 } });
-    for (let i = 0; i < 300; i++) {
-      hal.advance(1000);
-      const d = val(vm.call('preflight', sale(`S${i}`)));
-      expect(d.verdict, JSON.stringify(d)).toBe('allow');
-      const r = val(vm.call('answer', { ref: `S${i}`, answer: { mti: '0210', f3: '000000', f4: d.request.f4, f11: d.request.f11, f25: '00', f39: '00', f41: '20260001', f42: '102581054116056', f49: '156' } }));
-      expect(r.outcome).toBe('approved');
-      if (i % 16 === 15) expect(vm.call('idle').ok).toBe(true);
-    }
-    const s = val(vm.call('status'));
-    expect(s).toMatchObject({ seq: 601, batch: { count: 300 } });
-    expect(s.sealedSeq).toBeGreaterThan(560);
-    expect(vm.heapPeakBytes).toBeLessThan(1 << 20);
-    vm.dispose(); cleanup(dir);
-  }, 120_000);
+    it('boots, decides, seals and verifies its policy inside the engine under a 1 MiB heap', async () => {
+      const { dir, hal } = flashed();
+      const vm = await DeviceVM.load({ bundle: bundle(), hal, heapLimitBytes: 1 << 20, engine });
+      const boot = vm.start({ dev: 'T-Q', fleet: 'test' }, 'power-on');
+      expect(boot).toMatchObject({ ok: true, value: { policyVersion: 1, policyProblem: null, seq: 1 } });
+      for (let i = 0; i < 300; i++) {
+        hal.advance(1000);
+        const d = val(vm.call('preflight', sale(`S${i}`)));
+        expect(d.verdict, JSON.stringify(d)).toBe('allow');
+        const r = val(vm.call('answer', { ref: `S${i}`, answer: { mti: '0210', f3: '000000', f4: d.request.f4, f11: d.request.f11, f25: '00', f39: '00', f41: '20260001', f42: '102581054116056', f49: '156' } }));
+        expect(r.outcome).toBe('approved');
+        if (i % 16 === 15) expect(vm.call('idle').ok).toBe(true);
+      }
+      const s = val(vm.call('status'));
+      expect(s).toMatchObject({ seq: 601, batch: { count: 300 } });
+      expect(s.sealedSeq).toBeGreaterThan(560);
+      expect(vm.heapPeakBytes).toBeLessThan(1 << 20);
+      vm.dispose(); cleanup(dir);
+    }, 120_000);
 
-  it('a HAL that throws on the host side reaches the agent as a failure value, not an exception', async () => {
-    const { dir, hal } = flashed();
-    const vm = await DeviceVM.load({ bundle: bundle(), hal, heapLimitBytes: 1 << 20 });
-    vm.start({ dev: 'T-Q', fleet: 'test' }, 'power-on');
-    hal.storage.append = () => { throw new Error('flash controller on fire'); };
-    const d = val(vm.call('preflight', sale('X1')));
-    expect(d).toMatchObject({ verdict: 'deny', request: null });
-    expect(d.reasons.map((r: any) => r.name)).toContain('STORAGE_LOW');
-    vm.dispose(); cleanup(dir);
-  });
+    it('a HAL that throws on the host side reaches the agent as a failure value, not an exception', async () => {
+      const { dir, hal } = flashed();
+      const vm = await DeviceVM.load({ bundle: bundle(), hal, heapLimitBytes: 1 << 20, engine });
+      vm.start({ dev: 'T-Q', fleet: 'test' }, 'power-on');
+      hal.storage.append = () => { throw new Error('flash controller on fire'); };
+      const d = val(vm.call('preflight', sale('X1')));
+      expect(d).toMatchObject({ verdict: 'deny', request: null });
+      expect(d.reasons.map((r: any) => r.name)).toContain('STORAGE_LOW');
+      vm.dispose(); cleanup(dir);
+    });
+});
 
+describe('the bundle, debug build', () => {
   it('leaves no handle and no memory behind (debug build)', async () => {
     const mod = new TestQuickJSWASMModule(await newQuickJSWASMModule(DEBUG_SYNC));
     const { dir, hal } = flashed();

@@ -1,10 +1,10 @@
 // One HAL contract, every adapter (issue 2): the in-memory fake, host-sim's file-backed NodeHal,
-// and the NodeHal as the bundle sees it inside QuickJS through the bridge.
+// and the NodeHal as the bundle sees it through the bridge, in QuickJS and in quickjs-ng.
 import { describe, expect, it } from 'vitest';
 import { runHalContract } from '../../src/core/hal/contract';
 import { fakeHal } from '../../src/core/hal/fake';
 import { NodeHal } from '../../host-sim/hal/node-hal';
-import { DeviceVM } from '../../host-sim/vm/vm';
+import { DeviceVM, ENGINES } from '../../host-sim/vm/vm';
 import { bundle, val } from '../helpers/bundle';
 import { flash, tmp, cleanup } from '../helpers/device';
 import { newKeyPair } from '../../src/node/keys';
@@ -23,11 +23,11 @@ describe('HAL contract', () => {
     expect(failures(rs)).toEqual([]);
     cleanup(dir);
   });
-  it('NodeHal through the QuickJS bridge, as the bundle sees it', async () => {
+  for (const engine of ENGINES) it(`NodeHal through the ${engine} bridge, as the bundle sees it`, async () => {
     const dir = tmp();
     flash(dir, newKeyPair(), newKeyPair());
     const hal = new NodeHal({ dir, storageBytes: 1 << 22, startWallMs: Date.now() });
-    const vm = await DeviceVM.load({ bundle: bundle(), hal, heapLimitBytes: 1 << 20 });
+    const vm = await DeviceVM.load({ bundle: bundle(), hal, heapLimitBytes: 1 << 20, engine });
     val(vm.start({ dev: 'T-HAL', fleet: 'c' }, 'power-on'));
     const rs = val(vm.call('halContract'));
     expect(rs.length).toBeGreaterThan(10);

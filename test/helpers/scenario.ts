@@ -1,5 +1,7 @@
 // Runs scenarios through the built bundle in QuickJS (the real artifact), offline, in a temp flash.
+import { afterAll, beforeAll, describe } from 'vitest';
 import { runScenario, type Line } from '../../host-sim/scenario/run';
+import { ENGINES, type Engine } from '../../host-sim/vm/vm';
 import { parseScenario } from '../../host-sim/scenario/parse';
 import { bundle } from './bundle';
 import { demoPolicyJson } from './policy';
@@ -9,7 +11,7 @@ export const SITE = { lat: 31.2304, lon: 121.4737, accuracyM: 15 };
 export const card = (ref: string, amountMinor = 1000, extra: Record<string, unknown> = {}) =>
   ({ txn: { ref, type: 'sale', channel: 'card', amountMinor, entryMode: '051', conditionCode: '00', ...extra } });
 
-export interface Opts { policy?: Record<string, any> | null | string; keep?: boolean; edit?: (p: any) => void; start?: string; dataDir?: string; policyBytes?: Uint8Array; device?: Record<string, unknown> }
+export interface Opts { engine?: Engine; policy?: Record<string, any> | null | string; keep?: boolean; edit?: (p: any) => void; start?: string; dataDir?: string; policyBytes?: Uint8Array; device?: Record<string, unknown> }
 
 export async function run(events: Record<string, unknown>[], o: Opts = {}) {
   // `keep`: the scenario leaves `policy` out, so the terminal keeps what its data folder holds.
@@ -21,7 +23,22 @@ export async function run(events: Record<string, unknown>[], o: Opts = {}) {
     events: events.map((e, i) => ({ at: `+${i * 30}s`, ...e })),
   });
   const dataDir = o.dataDir ?? tmp('pf-sc-');
-  const r = await runScenario(sc, { dataDir, bundle: bundle(), network: null, policyBytes: o.policyBytes });
+  const r = await runScenario(sc, { dataDir, bundle: bundle(), network: null, policyBytes: o.policyBytes, engine: o.engine ?? engine });
   const byRef = (ref: string, ev = 'decision') => r.lines.find((l) => l.event === ev && l.ref === ref) as Line & { reasons: string[]; verdict?: string; outcome?: string };
   return { ...r, dataDir, byRef };
+}
+
+let engine: Engine = 'quickjs';
+/** The engine scenario runs use (eachEngine sets it per block). */
+export const currentEngine = (): Engine => engine;
+
+/** The same tests once per engine terminals embed (SPEC §1): QuickJS and quickjs-ng. */
+export function eachEngine(title: string, body: (e: Engine) => void): void {
+  for (const e of ENGINES) {
+    describe(`${title} [${e}]`, () => {
+      beforeAll(() => { engine = e; });
+      afterAll(() => { engine = 'quickjs'; });
+      body(e);
+    });
+  }
 }

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NodeFlash, stageUpdate, type Flash } from '../../device/provision/flash';
+import { CutFlash, PowerCut } from '../helpers/flash';
 import type { ImageFiles } from '../../device/provision/manifest';
 import { installImage, loadInstalledImage } from '../../host-sim/loader';
 import { equalBytes } from '../../src/core/util/bytes';
@@ -12,28 +13,6 @@ import { newKeyPair } from '../../src/node/keys';
 import { tweetnaclEd25519, useEd25519 } from '../../src/core/crypto/ed25519-impl';
 import { nativeEd25519 } from '../../src/node/native-crypto';
 import { bootVm, bundleVariant, imageDir, makeImage, newKeys, rm, tmp, type Keys } from './rig';
-
-class PowerCut extends Error {}
-
-/** Passes operations through until the `cutAt`-th mutation, where power goes (half of a write lands if `torn`). */
-class CutFlash implements Flash {
-  steps = 0;
-  ops: string[] = [];
-  constructor(private inner: Flash, private cutAt: number | null, private torn = false) {}
-  private gate(op: string): boolean {
-    this.steps++;
-    this.ops.push(op);
-    return this.cutAt !== null && this.steps >= this.cutAt;
-  }
-  read(p: string) { return this.inner.read(p); }
-  list(d: string) { return this.inner.list(d); }
-  write(p: string, d: Uint8Array) {
-    if (this.gate(`write ${p}`)) { if (this.torn) this.inner.write(p, d.subarray(0, d.length >> 1)); throw new PowerCut(); }
-    this.inner.write(p, d);
-  }
-  rename(a: string, b: string) { if (this.gate(`rename ${a} ${b}`)) throw new PowerCut(); this.inner.rename(a, b); }
-  remove(p: string) { if (this.gate(`remove ${p}`)) throw new PowerCut(); this.inner.remove(p); }
-}
 
 let keys: Keys, base: string, oldImg: ImageFiles, newImg: ImageFiles;
 const dirs: string[] = [];

@@ -5,20 +5,20 @@ import { REASONS } from '../../src/core/reasons/catalog';
 import { signPolicy } from '../../device/provision/policy';
 import { newKeyPair } from '../../src/node/keys';
 import { demoPolicyJson } from '../helpers/policy';
-import { card, run, SITE } from '../helpers/scenario';
+import { card, eachEngine, run, SITE } from '../helpers/scenario';
 import { tmp } from '../helpers/device';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const fired = new Set<string>();
-const expectReasons = (l: { reasons: string[] } | undefined, want: string[], not: string[] = []) => {
-  expect(l, 'decision line').toBeDefined();
-  for (const w of want) { expect(l!.reasons, w).toContain(w); fired.add(w); }
-  for (const n of not) expect(l!.reasons, n).not.toContain(n);
-};
-const north = (m: number, acc: number) => ({ lat: SITE.lat + (m / 6371008.8) * (180 / Math.PI), lon: SITE.lon, accuracyM: acc });
+eachEngine('pre-acquirer reasons through the bundle', () => {
+  const fired = new Set<string>();
+  const expectReasons = (l: { reasons: string[] } | undefined, want: string[], not: string[] = []) => {
+    expect(l, 'decision line').toBeDefined();
+    for (const w of want) { expect(l!.reasons, w).toContain(w); fired.add(w); }
+    for (const n of not) expect(l!.reasons, n).not.toContain(n);
+  };
+  const north = (m: number, acc: number) => ({ lat: SITE.lat + (m / 6371008.8) * (180 / Math.PI), lon: SITE.lon, accuracyM: acc });
 
-describe('pre-acquirer reasons through the bundle', () => {
   it('location: outside, uncertain, no fix, stale fix, implausible move', async () => {
     const r = await run([
       { fix: north(900, 100) }, card('IN'),            // d + a = 1000: inside

@@ -113,7 +113,7 @@ async function startNatsClusterOnce(size: number): Promise<NatsCluster> {
 listen: 127.0.0.1:${p.client}
 http: 127.0.0.1:${p.http}
 jetstream { store_dir: "${join(dir, name)}", max_memory_store: 128MB, max_file_store: 1GB }
-cluster { name: pftest, listen: 127.0.0.1:${p.cluster}, routes: [${routes.join(', ')}] }
+${size > 1 ? `cluster { name: pftest, listen: 127.0.0.1:${p.cluster}, routes: [${routes.join(', ')}] }` : '# one node: no cluster (JetStream runs standalone)'}
 mqtt { port: ${p.mqtt}, host: 127.0.0.1, stream_replicas: ${size} }
 `;
     writeFileSync(join(dir, `${name}.conf`), conf);
