@@ -8,7 +8,8 @@ import { reason, type Reason } from '../reasons/catalog';
 import type { LocalTime } from '../time/local';
 import { yuan } from './format';
 
-export interface Used { dayAmount: number; dayCount: number; monthAmount: number; velocity: number }
+export type { Used } from '../journal/records';
+import type { Used } from '../journal/records';
 
 export function usedFor(l: Ledger, t: Txn, lt: LocalTime, nowMs: number, windowS: number): Used {
   const ch = t.channel;

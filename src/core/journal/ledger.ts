@@ -4,7 +4,9 @@
 // entries always gives the same ledger, so a reboot restores it from a checkpoint plus the tail.
 
 import type { Channel, Request, TxnType } from '../acquirer/types';
-import type { Bodies, JournalRecord } from './records';
+import type { BatchTotals, Bodies, JournalRecord, Totals } from './records';
+
+export type { BatchTotals, Totals } from './records';
 
 /** One original as the index keeps it: only what voids, completions and refunds need. */
 export interface TxnRecord {
@@ -12,8 +14,6 @@ export interface TxnRecord {
   t: number; dateKey: string; batch: number;
   voided?: boolean; completed?: boolean; refundedMinor: number;
 }
-export interface Totals { amount: number; count: number }
-export type BatchTotals = Record<string, Totals>; // per transaction type
 
 export interface Ledger {
   seq: number;                 // last entry applied

@@ -6,8 +6,12 @@
 import type { Answer, Channel, Request, Txn, TxnType } from '../acquirer/types';
 import type { GpsFix } from '../hal/types';
 import type { Reason } from '../reasons/catalog';
-import type { BatchTotals } from './ledger';
-import type { Used } from '../checks/limits';
+
+/** Count and amount of one transaction type in a batch (SPEC §5 Settlement). */
+export interface Totals { amount: number; count: number }
+export type BatchTotals = Record<string, Totals>; // per transaction type
+/** The limit figures a decision was checked against (SPEC §5 Limits). */
+export interface Used { dayAmount: number; dayCount: number; monthAmount: number; velocity: number }
 
 export type Verdict = 'allow' | 'review' | 'deny';
 export type Outcome = 'approved' | 'declined' | 'reversed' | 'timeout';
