@@ -4,7 +4,8 @@
 
 import nacl from 'tweetnacl';
 import { defineAgent, type Method } from '../src/core/boundary';
-import { ed25519, tweetnaclEd25519, type Ed25519Impl } from '../src/core/crypto/ed25519-impl';
+import { ed25519, type Ed25519Impl } from '../src/core/crypto/ed25519-impl';
+import { tweetnaclEd25519 } from '../src/node/tweetnacl-ed25519';
 import { rec } from '../src/core/journal/records';
 import { METHODS } from '../src/core/methods';
 import { ok } from '../src/core/util/result';

@@ -76,7 +76,7 @@ function sale(vm: DeviceVM, hal: NodeHal, ref: string, answer = true) {
 const sampleDecision = (ref: string) => rec.decision({
   txn: { ref, type: 'sale', channel: 'card', amountMinor: 1000, entryMode: '051', conditionCode: '00' }, verdict: 'allow', reasons: [],
   inputs: { monoMs: 0, fix: null, geo: 'inside', distanceM: 12, used: null, heapFree: 400_000, storageFree: 1 << 20, batchCount: 0, policyVersion: 1, localDate: '2026-03-02', localMinute: 600 },
-  request: null,
+  sent: true,
 });
 
 async function main() {

@@ -3,7 +3,7 @@
 // Result out, no Node APIs, so firmware authors and the agent can follow the same steps.
 
 import { decode, encode } from '../../src/core/codec/cbor';
-import { openSign1, sign1 } from '../../src/core/crypto/cose';
+import { openSign1, parseSign1, sign1 } from '../../src/core/crypto/cose';
 import { kidOf, sha512 } from '../../src/core/crypto/hash';
 import { equalBytes, fromHex, toHex } from '../../src/core/util/bytes';
 import { fail, ok, type Result } from '../../src/core/util/result';
@@ -87,12 +87,9 @@ function checkFields(m: Record<string, unknown>): Result<Manifest> {
 
 /** Reads a manifest's payload WITHOUT checking its signature (for display and version look-ups). */
 export function peekManifest(cose: Uint8Array): Result<Manifest> {
-  const d = decode(cose, 'manifest');
-  if (!d.ok) return bad('format', d.error);
-  const t = d.value as { value?: unknown };
-  const payload = Array.isArray(t?.value) ? (t.value as unknown[])[2] : null;
-  if (!(payload instanceof Uint8Array)) return bad('format', 'manifest: not a COSE_Sign1');
-  const p = decode(payload, 'manifest payload');
+  const s = parseSign1(cose, 'manifest');
+  if (!s.ok) return bad('format', s.error);
+  const p = decode(s.value.payload, 'manifest payload');
   return p.ok ? checkFields(p.value as Record<string, unknown>) : bad('format', p.error);
 }
 

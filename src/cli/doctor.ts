@@ -4,7 +4,7 @@
 import { readOnlyFlash } from '../node/flash-folder';
 import { Journal } from '../core/journal/journal';
 import { parseEntry } from '../core/journal/entry';
-import { readRecords } from '../core/journal/journal';
+import { deviceOf, readRecords } from '../core/journal/export';
 import { KIND_ENTRY } from '../core/journal/frame';
 import { openPolicy, readPolicyFile } from '../core/policy/store';
 import { describe, REASONS, type Lang, type Reason, type ReasonName } from '../core/reasons/catalog';
@@ -27,13 +27,14 @@ export function doctor(dataDir: string, lang: Lang): { device: string | null; fi
     if (r.kind !== KIND_ENTRY) return;
     const e = parseEntry(r.payload);
     if (!e.ok) return;
-    dev = e.value.dev; lastT = Math.max(lastT, e.value.t);
+    lastT = Math.max(lastT, e.value.t);
     const x = e.value.rec;
     if (x?.type === 'decision') latest = x.body.reasons;
     if ((x?.type === 'decision' && x.body.verdict !== 'allow') || x?.type === 'result' || x?.type === 'decision-invalid') {
       for (const y of x.body.reasons) recent.push({ name: y.name, params: y.params, t: e.value.t });
     }
   });
+  dev = deviceOf(hal);
   if (dev === null) throw new UsageError(`--data ${dataDir}: no journal found (has this terminal booted?)`);
   const j = new Journal(hal, dev);
   j.open();

@@ -2,9 +2,8 @@
 // without writing to its flash, and an export checked record by record.
 
 import { existsSync, writeFileSync } from 'node:fs';
-import { splitSequence } from '../core/codec/cbor';
-import { exportJournal } from '../core/journal/journal';
-import { verifyRecords } from '../core/journal/verify';
+import { exportJournal } from '../core/journal/export';
+import { verifyExport } from '../core/journal/verify-export';
 import { UsageError } from '../node/errors';
 import { readOnlyFlash } from '../node/flash-folder';
 import { readPublicKey } from '../node/keys';
@@ -29,21 +28,22 @@ export const JOURNAL: Command[] = [{
   },
 }, {
   name: 'journal verify', args: 'FILE',
-  summary: 'Verifies an export: every prev, no seq gap, every seal\'s signature and head. Exit 0 valid, 1 invalid (naming the first bad record and why).',
+  summary: 'Verifies an export: its header, every prev, no seq gap but the ones a sealed flash-damage entry explains, every seal\'s signature and head, following key rotations. Exit 0 valid, 1 invalid (naming the first bad record and why). Without --pub it uses the first key the export names, which you must still check against the registry.',
   options: {
-    pub: { type: 'string', arg: 'DEVICE.pub', help: 'the device\'s first public key (DIR/device.pub, or the registry\'s copy)', required: true },
+    pub: { type: 'string', arg: 'DEVICE.pub', help: 'the device\'s first public key (the registry\'s REGISTRY/DEV.pub, or DIR/device.pub)' },
     json: JSON_OPT,
   },
-  example: 'preflight journal verify T-0001.cbor --pub .sim-data/T-0001/device.pub',
+  example: 'preflight journal verify T-0001.cbor --pub registry/T-0001.pub',
   run({ values, positionals, out }) {
-    const pub = readPublicKey(values.pub as string);
-    const split = splitSequence(readBytes(positionals[0]!, 'export'));
-    const r = split.ok ? verifyRecords(split.value, pub)
-      : { valid: false, firstBad: { index: (split.detail?.index as number) ?? 0, code: 'NOT_CBOR', reason: split.error }, records: 0, entries: 0, seals: 0 };
-    if (values.json) out(JSON.stringify(r));
-    else if (r.valid) {
-      const v = r as ReturnType<typeof verifyRecords>;
-      out(`valid: ${v.entries} entries of ${v.dev} (seq ${v.firstSeq}..${v.lastSeq}), ${v.seals} seals, sealed through ${v.sealedThrough ?? 'none'}${v.unsealed ? `, ${v.unsealed} unsealed at the end` : ''}`);
+    const given = typeof values.pub === 'string' ? readPublicKey(values.pub) : null;
+    const r = verifyExport(readBytes(positionals[0]!, 'export'), given);
+    if (values.json) { out(JSON.stringify(r)); return r.valid ? 0 : 1; }
+    if (r.valid) {
+      out(`valid: ${r.entries} entries of ${r.dev ?? '(device not named)'} (seq ${r.firstSeq}..${r.lastSeq}), ${r.seals} seals, sealed through ${r.sealedThrough ?? 'none'}`
+        + `${r.unsealed ? `, ${r.unsealed} unsealed at the end` : ''}`
+        + `${r.lost.length ? `; lost to flash damage: ${r.lost.map(([a, b]) => (a === b ? `${a}` : `${a}..${b}`)).join(', ')} (explained by the terminal's own sealed entry)` : ''}`
+        + `${r.unverifiable ? `; ${r.unverifiable} entries kept but no longer verifiable` : ''}`);
+      if (r.keyFrom === 'header') out(`note: the first key ${r.header!.firstKey.slice(0, 16)}… comes from the export itself; check it against the registry's copy (REGISTRY/${r.header!.dev}.pub) or pass --pub`);
     } else out(`INVALID at record ${r.firstBad!.index}: ${r.firstBad!.reason}`);
     return r.valid ? 0 : 1;
   },

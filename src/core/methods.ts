@@ -4,7 +4,7 @@
 
 import { hexArg, type Method } from './boundary';
 import { runHalContract } from './hal/contract';
-import { exportJournal } from './journal/journal';
+import { exportJournal } from './journal/export';
 import { selftest } from './selftest';
 import { toHex } from './util/bytes';
 import { ok } from './util/result';

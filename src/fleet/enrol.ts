@@ -6,9 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readRecords } from '../core/journal/journal';
-import { parseEntry } from '../core/journal/entry';
-import { KIND_ENTRY } from '../core/journal/frame';
+import { deviceOf } from '../core/journal/export';
 import { equalBytes } from '../core/util/bytes';
 import { CheckFailed, UsageError } from '../node/errors';
 import { readOnlyFlash } from '../node/flash-folder';
@@ -21,15 +19,9 @@ export function checkDev(dev: string): string {
   return dev;
 }
 
-/** The `dev` of the first journal entry in a data folder, read without writing anything. */
+/** The device a data folder's journal belongs to, read without writing anything. */
 export function journalDev(dataDir: string): string | null {
-  let dev: string | null = null;
-  readRecords(readOnlyFlash(dataDir), (r) => {
-    if (dev !== null || r.kind !== KIND_ENTRY) return;
-    const e = parseEntry(r.payload);
-    if (e.ok) dev = e.value.dev;
-  });
-  return dev;
+  return deviceOf(readOnlyFlash(dataDir));
 }
 
 const tokenHash = (t: string) => `sha512:${createHash('sha512').update(t, 'utf8').digest('hex')}\n`;

@@ -3,7 +3,6 @@
 
 import { encode } from '../core/codec/cbor';
 import { fakeHal, type FakeHal } from '../core/hal/fake';
-import { isSealBytes } from '../core/journal/entry';
 import { Journal, type SealSigner } from '../core/journal/journal';
 import { rec } from '../core/journal/records';
 import type { Reason } from '../core/reasons/catalog';
@@ -42,8 +41,8 @@ export class GenTerminal {
       const t = this.startMs + k * 60_000;
       const localMinute = (9 * 60 + k) % 1440; // Shanghai: UTC+8, start 09:00 local
       const r = this.journal.append(rec.decision({
-        txn: { ref: `R${k}`, type: 'sale', channel: 'card', amountMinor: 1000 + k, entryMode: '051', conditionCode: '00' },
-        verdict: s.verdict, reasons: s.reasons as unknown as Reason[], request: null,
+        txn: { ref: `${this.dev}.${k}`, type: 'sale', channel: 'card', amountMinor: 1000 + k, entryMode: '051', conditionCode: '00' },
+        verdict: s.verdict, reasons: s.reasons as unknown as Reason[], sent: s.verdict !== 'deny',
         inputs: { monoMs: 0, fix: null, geo: 'inside', distanceM: 10, used: null, heapFree: 400_000, storageFree: 1 << 20, batchCount: 0, policyVersion: 1, localDate: '2026-03-02', localMinute },
       }), t);
       if (!r.ok) throw new Error(r.error);
@@ -61,10 +60,10 @@ export class GenTerminal {
   batches(fromSeq = 1): Uint8Array[] {
     const out: Uint8Array[] = [];
     for (let next = fromSeq; next <= this.journal.sealedSeq;) {
-      const recs = this.journal.batchFrom(next);
-      if (!recs.length) break;
-      out.push(encode(recs));
-      next += recs.filter((r) => !isSealBytes(r)).length;
+      const b = this.journal.batchFrom(next);
+      if (!b) break;
+      out.push(encode(b.records));
+      next = b.lastSeq + 1;
     }
     return out;
   }

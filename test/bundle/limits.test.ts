@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { DeviceVM, DeviceCrash, ENGINES, type Engine } from '../../host-sim/vm/vm';
 import { NodeHal } from '../../host-sim/hal/node-hal';
-import { exportJournal } from '../../src/core/journal/journal';
+import { exportJournal } from '../../src/core/journal/export';
 import { splitSequence } from '../../src/core/codec/cbor';
 import { verifyRecords } from '../../src/core/journal/verify';
 import { flash, tmp, cleanup } from '../helpers/device';
@@ -21,7 +21,7 @@ async function boot(dir: string, engine: Engine) {
 }
 
 const journalOk = (hal: NodeHal, pubHex: string) => {
-  const s = splitSequence(exportJournal(hal).bytes);
+  const s = ({ ok: true as const, value: exportJournal(hal).body });
   return s.ok && verifyRecords(s.value, new Uint8Array(Buffer.from(pubHex, 'hex'))).valid;
 };
 

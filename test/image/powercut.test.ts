@@ -10,7 +10,7 @@ import type { ImageFiles } from '../../device/provision/manifest';
 import { installImage, loadInstalledImage } from '../../host-sim/loader';
 import { equalBytes } from '../../src/core/util/bytes';
 import { newKeyPair } from '../../src/node/keys';
-import { tweetnaclEd25519, useEd25519 } from '../../src/core/crypto/ed25519-impl';
+import { portableEd25519, useEd25519 } from '../../src/core/crypto/ed25519-impl';
 import { nativeEd25519 } from '../../src/node/native-crypto';
 import { bootVm, bundleVariant, imageDir, makeImage, newKeys, rm, tmp, type Keys } from './rig';
 
@@ -32,7 +32,7 @@ beforeAll(async () => {
   // The update changes everything the loader touches: bundle, operator key, policy version.
   newImg = makeImage({ version: 2, keys: { ...keys, operator: newKeyPair() }, policyVersion: 2, bundle: bundleVariant('new') });
 });
-afterAll(() => { dirs.forEach(rm); useEd25519(tweetnaclEd25519); });
+afterAll(() => { dirs.forEach(rm); useEd25519(portableEd25519); });
 
 function readImage(dir: string): ImageFiles {
   const m: ImageFiles = new Map();

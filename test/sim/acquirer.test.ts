@@ -3,7 +3,7 @@
 // settlement cut by a power loss at each of its steps.
 import { describe, expect, it } from 'vitest';
 import { splitSequence } from '../../src/core/codec/cbor';
-import { exportJournal } from '../../src/core/journal/journal';
+import { exportJournal } from '../../src/core/journal/export';
 import { verifyRecords } from '../../src/core/journal/verify';
 import { fromHex } from '../../src/core/util/bytes';
 import { readFileSync } from 'node:fs';
@@ -11,9 +11,8 @@ import { join } from 'node:path';
 import { card, eachEngine, run } from '../helpers/scenario';
 
 const journalOk = (dataDir: string, hal: any) => {
-  const s = splitSequence(exportJournal(hal).bytes);
-  if (!s.ok) throw new Error(s.error);
-  const pub = fromHex(readFileSync(join(dataDir, 'device.pub'), 'utf8').trim())!;
+  const s = { value: exportJournal(hal).body };
+    const pub = fromHex(readFileSync(join(dataDir, 'device.pub'), 'utf8').trim())!;
   return verifyRecords(s.value, pub);
 };
 

@@ -7,7 +7,7 @@ import { newKeyPair } from '../../src/node/keys';
 import { demoPolicyJson } from '../helpers/policy';
 import { card, eachEngine, run, SITE } from '../helpers/scenario';
 import { tmp } from '../helpers/device';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 eachEngine('pre-acquirer reasons through the bundle', () => {
@@ -138,6 +138,17 @@ eachEngine('pre-acquirer reasons through the bundle', () => {
     expectReasons(inv.byRef('PI'), ['POLICY_INVALID']);
     // The simulator itself refuses, in words, to hand a terminal a policy it would not trust.
     await expect(run([card('PX')], { policy: 'mine.cose', policyBytes: signPolicy(demoPolicyJson(), newKeyPair()) })).rejects.toThrow(/is not signed by this terminal's operator key/);
+    // A journal that begins past seq 1, with both checkpoint copies and the floors gone: nothing says
+    // where it stood, so it refuses to trade rather than start a second chain (SPEC §6).
+    const lostDir = tmp('pf-lost-');
+    const roomy = (p: any) => { p.limits.velocity = { count: 1000, windowS: 60 }; p.resources.batchMaxTxns = 1000; };
+    await run(Array.from({ length: 160 }, (_, i) => card(`L${i}`)), { dataDir: lostDir, edit: roomy });
+    const segs = readdirSync(join(lostDir, 'j')).sort();
+    expect(segs.length).toBeGreaterThan(1);
+    for (const f of ['cp/0', 'cp/1', 'floors', `j/${segs[0]}`]) rmSync(join(lostDir, f), { force: true });
+    const sl = await run([card('SL')], { dataDir: lostDir, edit: roomy });
+    expectReasons(sl.byRef('SL'), ['STATE_LOST']);
+    expect(sl.byRef('SL').verdict).toBe('deny');
     const lock = await run([{ cmd: { kind: 'lock', why: 'fraud investigation' } }, card('LK'), { cmd: { kind: 'unlock' } }, card('UL')]);
     expectReasons(lock.byRef('LK'), ['DEVICE_LOCKED']);
     expectReasons(lock.byRef('UL'), [], ['DEVICE_LOCKED']);

@@ -106,11 +106,11 @@ describe('store and forward', () => {
       const segs = readdirSync(join(dataDir, 'j')).sort();
       expect(segs.length).toBeGreaterThanOrEqual(1);
       expect(+segs[0]!).toBeGreaterThan(1);                                   // old segments are gone
-      const { exportJournal } = await import('../../src/core/journal/journal');
+      const { exportJournal } = await import('../../src/core/journal/export');
       const { NodeHal } = await import('../../host-sim/hal/node-hal');
       const { splitSequence } = await import('../../src/core/codec/cbor');
       const { parseEntry } = await import('../../src/core/journal/entry');
-      const recs = splitSequence(exportJournal(new NodeHal({ dir: dataDir, storageBytes: 1 << 30, startWallMs: 0 })).bytes);
+      const recs = ({ ok: true as const, value: exportJournal(new NodeHal({ dir: dataDir, storageBytes: 1 << 30, startWallMs: 0 })).body });
       const first = (recs as any).value.map(parseEntry).find((e: any) => e.ok).value.seq;
       expect(first).toBeLessThanOrEqual((r.summary.journal as any).acknowledgedThrough);  // nothing past the ack was deleted
       expect(first).toBeGreaterThan(1);
@@ -152,11 +152,11 @@ describe('commands and acknowledgements from the network', () => {
       expect((r.lines.find((l) => l.event === 'decision' && l.ref === 'LOCKED') as any).reasons).toContain('DEVICE_LOCKED');
       expect((r.lines.find((l) => l.event === 'decision' && l.ref === 'D') as any).reasons).not.toContain('DEVICE_LOCKED');
       allDelivered(r, net, 'T-TEL');                                       // the forged acks freed nothing and stopped nothing
-      const { exportJournal } = await import('../../src/core/journal/journal');
+      const { exportJournal } = await import('../../src/core/journal/export');
       const { NodeHal } = await import('../../host-sim/hal/node-hal');
       const { splitSequence } = await import('../../src/core/codec/cbor');
       const { parseEntry } = await import('../../src/core/journal/entry');
-      const recs = (splitSequence(exportJournal(new NodeHal({ dir: dataDir, storageBytes: 1 << 30, startWallMs: 0 })).bytes) as any).value;
+      const recs = (({ ok: true as const, value: exportJournal(new NodeHal({ dir: dataDir, storageBytes: 1 << 30, startWallMs: 0 })).body }) as any).value;
       const rejected = recs.map(parseEntry).filter((e: any) => e.ok && e.value.type === 'command' && !e.value.body.accepted);
       expect(rejected.length).toBe(4);                                 // three from the scenario, one from the wire
       expect(rejected.every((e: any) => e.value.body.reason === 'COMMAND_REJECTED' && e.value.body.why)).toBe(true);

@@ -3,16 +3,15 @@
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { exportJournal } from '../../src/core/journal/journal';
+import { exportJournal } from '../../src/core/journal/export';
 import { splitSequence } from '../../src/core/codec/cbor';
 import { verifyRecords } from '../../src/core/journal/verify';
 import { parseEntry } from '../../src/core/journal/entry';
 import { cleanup, reboot, rig, sell } from '../helpers/device';
 
 const types = (r: ReturnType<typeof rig>) => {
-  const s = splitSequence(exportJournal(r.hal).bytes);
-  if (!s.ok) throw new Error(s.error);
-  return { recs: s.value, types: s.value.map(parseEntry).filter((e) => e.ok).map((e: any) => [e.value.type, e.value.body]) };
+  const s = { value: exportJournal(r.hal).body };
+    return { recs: s.value, types: s.value.map(parseEntry).filter((e) => e.ok).map((e: any) => [e.value.type, e.value.body]) };
 };
 
 describe('device key', () => {

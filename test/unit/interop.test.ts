@@ -1,10 +1,10 @@
-// An independent check of our seals and chain (issue 4): decoded with cbor2 (not cbor-x), the
+// An independent check of our seals and chain (issue 4): decoded with cbor2 (not our codec), the
 // Sig_structure rebuilt by cbor2 (RFC 9052 §4.4), signatures checked by Node's OpenSSL Ed25519,
 // hashes by Node's SHA-512. Nothing from src/ is used to verify.
 import { describe, expect, it } from 'vitest';
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { decodeSequence, encode, Tag, getEncoded, decode } from 'cbor2';
-import { exportJournal } from '../../src/core/journal/journal';
+import { exportJournal } from '../../src/core/journal/export';
 import { cleanup, rig, reboot, sell } from '../helpers/device';
 
 const sha512_32 = (b: Uint8Array) => new Uint8Array(createHash('sha512').update(b).digest()).subarray(0, 32);
@@ -12,7 +12,11 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 function independentVerify(bytes: Uint8Array, pub: Uint8Array) {
   const key = createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), pub]), format: 'der', type: 'spki' });
-  const items = [...decodeSequence(bytes, { saveOriginal: true } as never)] as unknown[];
+  const all = [...decodeSequence(bytes, { saveOriginal: true } as never)] as unknown[];
+  // docs/journal.cddl export-header: key 0 says what it is, key 3 is the device's first key.
+  const header = all[0] instanceof Map && (all[0] as Map<number, unknown>).get(0) === 'preflight-journal' ? all[0] as Map<number, unknown> : null;
+  if (header) expect(hex(header.get(3) as Uint8Array)).toBe(hex(pub));
+  const items = header ? all.slice(1) : all;
   let prevHash = new Uint8Array(32), seq = 0, seals = 0, entries = 0;
   const heads = new Map<number, string>();
   for (const it of items) {
@@ -25,16 +29,16 @@ function independentVerify(bytes: Uint8Array, pub: Uint8Array) {
       expect(unprot instanceof Map ? unprot.size : Object.keys(unprot as object).length).toBe(0);
       const tbs = encode(['Signature1', prot, new Uint8Array(0), payload]);
       expect(verify(null, tbs, key, sig)).toBe(true);
-      const p = decode(payload) as { dev: string; seq: number; head: Uint8Array };
-      expect(hex(p.head)).toBe(heads.get(Number(p.seq)));
+      const p = decode(payload) as Map<number, unknown>;               // docs/journal.cddl: seal-payload
+      expect(hex(p.get(3) as Uint8Array)).toBe(heads.get(Number(p.get(2))));
       seals++;
       continue;
     }
     const raw = getEncoded(it as object)!;
-    const e = it as { v: number; seq: number; prev: Uint8Array; t: number; type: string };
-    expect(e.v).toBe(1);
-    if (seq) { expect(Number(e.seq)).toBe(seq + 1); expect(hex(e.prev)).toBe(hex(prevHash)); }
-    seq = Number(e.seq);
+    const e = it as Map<number, unknown>;                               // docs/journal.cddl: entry
+    expect(e.get(1)).toBe(2);
+    if (seq) { expect(Number(e.get(2))).toBe(seq + 1); expect(hex(e.get(3) as Uint8Array)).toBe(hex(prevHash)); }
+    seq = Number(e.get(2));
     prevHash = sha512_32(raw);
     heads.set(seq, hex(prevHash));
     entries++;

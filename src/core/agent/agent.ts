@@ -3,11 +3,9 @@
 // -> telemetry preview; the journal is the outbox that telemetry uploads from. Each concern lives
 // in its own file (transactions, reversals, settlement, sealing, policy, commands, acks).
 
-import nacl from 'tweetnacl';
 import { ROLLBACK_GRACE_MS } from '../checks/clock';
-import { sha512, useSha512 } from '../crypto/hash';
-import { createEd25519 } from '../crypto/ed25519';
-import { useEd25519 } from '../crypto/ed25519-impl';
+import { useSha512 } from '../crypto/hash';
+import { portableEd25519, useEd25519 } from '../crypto/ed25519-impl';
 import { HAL_ABI, type Hal, type HalEvent } from '../hal/types';
 import { Journal, type RecoveryReport } from '../journal/journal';
 import { rec } from '../journal/records';
@@ -26,6 +24,9 @@ import { Transactions } from './transactions';
 
 export type { AgentConfig } from './context';
 
+/** How often idle time reads one old segment back, looking for bit rot (SPEC §6 "Damage and lost state"). */
+export const SCRUB_EVERY_MS = 60_000;
+
 export class Agent {
   readonly ctx: Context;
   readonly journal: Journal;
@@ -36,6 +37,7 @@ export class Agent {
   readonly settlement: Settlement;
   readonly telemetry: Telemetry;
   recovery: RecoveryReport | null = null;
+  private lastScrubMs: number | null = null;
 
   constructor(readonly hal: Hal, readonly cfg: AgentConfig) {
     this.journal = new Journal(hal, cfg.dev);
@@ -61,23 +63,26 @@ export class Agent {
   boot(bootReason: string): Result<ReturnType<Agent['status']>> {
     const hal = this.hal;
     if (hal.abi !== HAL_ABI) return fail(`HAL ABI ${hal.abi} does not match the bundle's ${HAL_ABI}`);
-    nacl.setPRNG((x: Uint8Array, n: number) => { const b = new Uint8Array(n); hal.random.fill(b); x.set(b); b.fill(0); });
     useSha512(hal.sha512);
-    // The BigInt signer: byte-identical to tweetnacl, ~20x faster inside QuickJS (make bench).
-    useEd25519(createEd25519(sha512));
+    // The BigInt signer: byte-identical to tweetnacl, over 20x faster inside QuickJS (make bench).
+    useEd25519(portableEd25519);
     const k = this.sealing.loadKey();
     if (!k.ok) return fail(`device key: ${k.error}`);
     const r = this.recovery = this.journal.open();
+    if (r.foreign) return fail(`flash: ${r.stateLost}`);
     this.policy.load();
     const wall = this.now(), mono = hal.clock.monoMs();
     const l = this.journal.ledger;
     this.tx.anchor = { wallMs: wall, monoMs: mono, trusted: wall >= l.highWaterMs - ROLLBACK_GRACE_MS };
     this.ctx.record(rec.boot({
-      reason: bootReason, abi: HAL_ABI, fw: hal.sys.firmware(), version: this.cfg.version ?? '0',
+      reason: bootReason, abi: HAL_ABI, fw: hal.sys.firmware(), version: this.cfg.version ?? '0', dev: this.cfg.dev,
       pub: k.value.created ? toHex(this.sealing.key.pub) : undefined,
+      mid: this.policy.policy?.merchant.mid, tid: this.policy.policy?.merchant.tid,
       recovered: { seq: r.seq, tornBytes: r.tornBytes, replayed: r.replayed, fromCheckpoint: r.fromCheckpoint, note: r.note },
       policyVersion: this.policy.policy?.version ?? 0, policyProblem: this.policy.problem?.name,
     }));
+    this.reportDamage(r.lost, r.unverifiable, r.cause);
+    if (r.stateLost) this.ctx.alert('STATE_LOST', { why: r.stateLost }, null);
     // A rotation the old key already sealed but the power stopped before the switch: finish it.
     this.sealing.finishRotation();
     const inflight = l.inflight;
@@ -86,8 +91,21 @@ export class Agent {
     return ok(this.status());
   }
 
-  /** Background work between transactions: seals when due, hashes the head, checkpoints, uploads. */
+  /** One flash-damage entry for seqs found lost (SPEC §6), and its alert; nothing for ranges already said. */
+  private reportDamage(lost: [number, number][], unverifiable: [number, number][], cause: string | null): void {
+    const said = (x: [number, number]) => this.journal.ledger.damaged.some((d) => d[0] <= x[0] && x[1] <= d[1]);
+    const fresh = lost.filter((x) => !said(x));
+    if (!fresh.length) return;
+    const why = cause ?? 'records missing';
+    const seq = this.ctx.record(rec.flashDamage({ lost: fresh, cause: why, unverifiable }));
+    this.ctx.alert('FLASH_DAMAGE', { lost: fresh, cause: why }, seq);
+  }
+
+  /** Background work between transactions: damage an upload found, seals when due, hashes the head, checkpoints, uploads. */
   idle(): { sealed: boolean } {
+    const mono = this.hal.clock.monoMs();
+    if (this.lastScrubMs === null || mono - this.lastScrubMs >= SCRUB_EVERY_MS) { this.lastScrubMs = mono; this.journal.scrub(); }
+    for (const d of this.journal.foundDamage.splice(0)) this.reportDamage(d.lost, d.unverifiable, d.cause);
     const sealed = this.sealing.sealIfDue(this.policy.policy?.sealing ?? DEFAULT_SEALING);
     this.journal.hashHead();
     this.journal.checkpointIfDue();
@@ -139,7 +157,7 @@ export class Agent {
       unsealed: j.unsealed, policyVersion: this.policy.policy?.version ?? 0, policyProblem: this.policy.problem?.name ?? null,
       batch: { no: l.batch.no, count: l.batch.count }, settle: l.settle ? l.settle.step : null,
       reversals: l.reversals.map((r) => r.ref), locked: l.locked, signerFailed: l.signerFailed, nativeSigner: key.native,
-      highWaterMs: l.highWaterMs,
+      highWaterMs: l.highWaterMs, stateLost: j.stateLost, lostRanges: l.damaged,
     };
   }
 }

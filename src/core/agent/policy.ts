@@ -40,7 +40,8 @@ export class PolicyHolder {
     }
     if (!writePolicyFile(this.ctx.hal, bytes)) return fail('storage refused the policy');
     this.policy = o.value.policy; this.problem = null;
-    this.ctx.record(rec.policy({ version: o.value.policy.version, digest: o.value.digest, validUntil: o.value.policy.validUntil }));
+    const m = o.value.policy.merchant;
+    this.ctx.record(rec.policy({ version: o.value.policy.version, digest: o.value.digest, validUntil: o.value.policy.validUntil, mid: m.mid, tid: m.tid }));
     return ok({ version: o.value.policy.version });
   }
 }

@@ -4,6 +4,7 @@
 // rotation journals the new key, lets the old key seal that entry, and only then switches.
 
 import { commitRotation, loadOrCreateKey, prepareRotation, type DeviceKey } from '../crypto/device-key';
+import { keepRotationProof } from '../journal/export';
 import { rec } from '../journal/records';
 import { fromHex, toHex } from '../util/bytes';
 import { fail, ok, type Result } from '../util/result';
@@ -84,6 +85,9 @@ export class Sealing {
       if (!c.ok) { this.ctx.hal.log(3, `key rotation: ${c.error}`); return false; }
       this.key = c.value;
     }
+    // The proof outlives compaction, so an export can show the rotation to an auditor (SPEC §6).
+    const proof = this.ctx.journal.sealedEntry(kr.seq);
+    if (proof) keepRotationProof(this.ctx.hal, proof);
     const seq = this.ctx.record(rec.keyRotated(kr.newPub));
     this.ctx.alert('KEY_ROTATED', { pub: kr.newPub }, seq);
     return true;

@@ -58,15 +58,21 @@ export class Transactions {
       return { ref, verdict: 'deny', reasons, request: null };
     }
     const txn = p.value;
+    if (journal.stateLost) {
+      // Nothing is journaled: a journal that cannot tell where it stood must not start a second chain (SPEC §6).
+      return { ref: txn.ref, verdict: 'deny', reasons: [reason('STATE_LOST', { why: journal.stateLost })], request: null };
+    }
     const policy = this.policy.policy;
     const d = decide({
       policy, policyProblem: this.policy.problem, txn, wallMs, monoMs, fix: this.observeFix(), implausible: this.implausible,
       heapFree: hal.sys.heapFreeBytes(), storageFree: hal.storage.freeBytes(), ledger: l, anchor: this.anchor,
     });
     const request = d.verdict !== 'deny' && policy ? buildRequest(txn, policy.merchant.mid, policy.merchant.tid, l.seq + 1, l.batch.no) : null;
-    const seq = this.ctx.record(rec.decision({ txn, verdict: d.verdict, reasons: d.reasons, inputs: d.inputs, request }));
+    const seq = this.ctx.record(rec.decision({ txn, verdict: d.verdict, reasons: d.reasons, inputs: d.inputs, sent: request !== null }));
     if (seq === null) {
-      const reasons = [...d.reasons, reason('STORAGE_LOW', { free: hal.storage.freeBytes(), min: policy?.resources.minStorageFreeBytes ?? 0 })];
+      // Nothing may be approved that the journal could not record (STORAGE_LOW once, even if the check already said it).
+      const low = d.reasons.some((x) => x.name === 'STORAGE_LOW');
+      const reasons = low ? d.reasons : [...d.reasons, reason('STORAGE_LOW', { free: hal.storage.freeBytes(), min: policy?.resources.minStorageFreeBytes ?? 0 })];
       return { ref: txn.ref, verdict: 'deny', reasons, request: null };
     }
     const a: PreflightAnswer = { ref: txn.ref, verdict: d.verdict, reasons: d.reasons, request };

@@ -1,7 +1,7 @@
 // COSE_Sign1 (RFC 9052 §4.2) with EdDSA (RFC 9053 §2.2, alg -8): seals, policies, commands,
 // acknowledgements and image manifests all travel in this one envelope (SPEC §6).
 
-import { decode, decodeMaps, encode, Tag } from '../codec/cbor';
+import { decodeMaps, encode, Tag } from '../codec/cbor';
 import { equalBytes } from '../util/bytes';
 import { fail, ok, type Result } from '../util/result';
 import { ed25519 } from './ed25519-impl';
@@ -39,7 +39,8 @@ export function sign1(payload: Uint8Array, secretKey64: Uint8Array): Uint8Array 
 
 /** Parses a COSE_Sign1 without checking its signature. */
 export function parseSign1(bytes: Uint8Array, what = 'COSE_Sign1'): Result<Sign1> {
-  const d = decode(bytes, what);
+  // Plain RFC 8949 data, tag 18 the only tag (SPEC §6); headers may have integer keys (RFC 9052 §3).
+  const d = decodeMaps(bytes, what, [COSE_SIGN1_TAG]);
   if (!d.ok) return d;
   const t = d.value as { tag?: number; value?: unknown };
   if (!(t instanceof Tag) || t.tag !== COSE_SIGN1_TAG) return fail(`${what}: not a COSE_Sign1 (expected CBOR tag 18)`);

@@ -10,7 +10,10 @@ import { ed25519 } from './ed25519-impl';
 export const SEED_SLOT = 'device.seed';
 /** The next key during a rotation: made first, switched to only after the old key sealed the change. */
 export const NEXT_SLOT = 'device.seed.next';
+/** The first public key: written at first boot and never changed (SPEC §6); the registry holds its copy. */
 export const PUB_FILE = 'device.pub';
+/** The key in force now: the first one until a rotation, then the newest. */
+export const CURRENT_PUB_FILE = 'device.current.pub';
 
 export interface DeviceKey { pub: Uint8Array; native: boolean; sign(msg: Uint8Array): Uint8Array | null }
 
@@ -18,7 +21,7 @@ export function loadOrCreateKey(hal: Hal): Result<DeviceKey & { created: boolean
   let created = false;
   let seed = hal.keystore.get(SEED_SLOT);
   if (seed && seed.length !== 32) return fail(`keystore slot ${SEED_SLOT} holds ${seed.length} bytes, expected 32`);
-  let pub: Uint8Array | null = readPub(hal);
+  let pub: Uint8Array | null = readPub(hal, CURRENT_PUB_FILE) ?? readPub(hal, PUB_FILE);
   if (!seed && pub) {
     // The terminal has a key (it published device.pub) but the keystore does not answer now: never
     // make a new one, which would orphan the key the fleet registered. Seal later; sign() retries.
@@ -34,17 +37,17 @@ export function loadOrCreateKey(hal: Hal): Result<DeviceKey & { created: boolean
   // The public key follows from the seed (~1 ms with the BigInt signer): derive it rather than trust
   // device.pub, which a power cut in the middle of a key rotation may have left behind.
   const derived = ed25519.publicKey(seed);
-  if (!pub || created || toHex(pub) !== toHex(derived)) {
-    pub = derived;
-    hal.storage.replace(PUB_FILE, utf8(toHex(pub) + '\n'));
-  }
+  if (created || !readPub(hal, PUB_FILE)) hal.storage.replace(PUB_FILE, utf8(toHex(derived) + '\n'));
+  const current = readPub(hal, CURRENT_PUB_FILE);
+  if (!current || toHex(current) !== toHex(derived)) hal.storage.replace(CURRENT_PUB_FILE, utf8(toHex(derived) + '\n'));
+  pub = derived;
   seed.fill(0);
   return ok({ pub, native: typeof hal.keystore.sign === 'function', created, sign: signer(hal, pub) });
 }
 
-function readPub(hal: Hal): Uint8Array | null {
-  const n = hal.storage.size(PUB_FILE);
-  const b = n === 65 || n === 64 ? hal.storage.read(PUB_FILE, 0, 64) : null;
+export function readPub(hal: Hal, file: string): Uint8Array | null {
+  const n = hal.storage.size(file);
+  const b = n === 65 || n === 64 ? hal.storage.read(file, 0, 64) : null;
   return b ? fromHex(String.fromCharCode.apply(null, Array.from(b))) : null;
 }
 
@@ -70,7 +73,7 @@ export function commitRotation(hal: Hal, expectPub: Uint8Array): Result<DeviceKe
   if (hal.keystore.put(SEED_SLOT, seed) !== ST.OK) { seed.fill(0); return fail('keystore refused the switch'); }
   seed.fill(0);
   hal.keystore.put(NEXT_SLOT, new Uint8Array(0));
-  hal.storage.replace(PUB_FILE, utf8(toHex(pub) + '\n'));
+  hal.storage.replace(CURRENT_PUB_FILE, utf8(toHex(pub) + '\n'));
   return ok({ pub, native: typeof hal.keystore.sign === 'function', sign: signer(hal, pub) });
 }
 

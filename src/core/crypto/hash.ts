@@ -1,18 +1,18 @@
-// SHA-512 (FIPS 180-4) for the journal chain, seals and key ids. tweetnacl's pure-JS hash by
+// SHA-512 (FIPS 180-4) for the journal chain, seals and key ids: our portable one (sha512.ts) by
 // default; a terminal whose firmware has a hardware hash can hand one in through the HAL.
 
-import nacl from 'tweetnacl';
+import { sha512js } from './sha512';
 
 export type Sha512 = (msg: Uint8Array) => Uint8Array;
 
-let impl: Sha512 = (m) => nacl.hash(m);
+let impl: Sha512 = sha512js;
 
 /** Wired once at start from the HAL (agent.ts); the output length is checked, not trusted. */
 export function useSha512(native: Sha512 | undefined): void {
-  if (!native) { impl = (m) => nacl.hash(m); return; }
+  if (!native) { impl = sha512js; return; }
   impl = (m) => {
     const h = native(m);
-    if (!(h instanceof Uint8Array) || h.length !== 64) return nacl.hash(m);
+    if (!(h instanceof Uint8Array) || h.length !== 64) return sha512js(m);
     return h;
   };
 }

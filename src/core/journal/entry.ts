@@ -1,59 +1,70 @@
-// Journal entries and seals exactly as SPEC §6 fixes them, and the checks on one record that the
-// terminal, the fleet consumer and `journal verify` share.
+// Journal entries and seals (SPEC §6, stored format 2 of format.ts), and the checks on one record
+// that the terminal, the fleet consumer and `journal verify` share. The stored bytes are what is
+// hashed and signed, never a re-encoding; the encoder is deterministic (RFC 8949 §4.2.1), so any
+// verifier that re-encodes a decoded entry gets the same bytes.
 
-import { decode, encode } from '../codec/cbor';
+import { decodeMaps, encode } from '../codec/cbor';
 import { head32 } from '../crypto/hash';
 import { parseSign1, type Sign1 } from '../crypto/cose';
 import { fail, ok, type Result } from '../util/result';
+import { BODY, ENTRY, FORMAT_VERSION, SEAL, fromStored, toStored, typeCode, typeName } from './format';
 import { readRecord, type JournalRecord } from './records';
 
 export const ZERO32 = new Uint8Array(32);
 
-/** An entry as stored (SPEC §6). `type` and `body` are the record; `rec` is it read through its type. */
-export interface StoredEntry { v: 1; dev: string; seq: number; prev: Uint8Array; t: number; type: string; body: Record<string, unknown> }
-export interface Entry extends StoredEntry { rec: JournalRecord | null }
+/** An entry as stored. `type` and `body` are the record as read; `rec` is it typed (null: unknown or malformed). */
+export interface StoredEntry { seq: number; prev: Uint8Array; t: number; type: string; body: Record<string, unknown> }
+export interface Entry extends StoredEntry { v: number; rec: JournalRecord | null }
 export interface SealPayload { dev: string; seq: number; head: Uint8Array; t: number }
 
 export function encodeEntry(e: StoredEntry): Uint8Array {
-  // Key order as SPEC §6 lists it; the stored bytes are what is hashed, never a re-encoding.
-  // t (epoch ms) is beyond 32 bits: hand it over as BigInt so it encodes as a uint (SPEC §6) and
-  // the body alone decides whether the encoder must walk for wide numbers.
-  return encode({ v: e.v, dev: e.dev, seq: e.seq, prev: e.prev, t: BigInt(e.t), type: e.type, body: e.body });
+  const shape = BODY[e.type];
+  return encode(new Map<number, unknown>([
+    [ENTRY.v, FORMAT_VERSION], [ENTRY.seq, e.seq], [ENTRY.prev, e.prev], [ENTRY.t, e.t],
+    [ENTRY.type, typeCode(e.type)], [ENTRY.body, shape ? toStored(shape, e.body) : e.body],
+  ]));
 }
 
 const isU = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
 
 export function parseEntry(bytes: Uint8Array): Result<Entry> {
-  const d = decode(bytes, 'entry');
+  const d = decodeMaps(bytes, 'entry');
   if (!d.ok) return d;
-  const e = d.value as Record<string, unknown>;
-  if (!e || typeof e !== 'object' || Array.isArray(e)) return fail('entry: not a map');
-  if (e.v !== 1) return fail(`entry: expected v 1, got ${String(e.v)}`);
-  if (typeof e.dev !== 'string' || e.dev.length === 0 || e.dev.length > 64) return fail('entry: dev must be a text of 1..64 chars');
-  if (!isU(e.seq) || e.seq < 1) return fail('entry: seq must be an unsigned integer >= 1');
-  if (!(e.prev instanceof Uint8Array) || e.prev.length !== 32) return fail('entry: prev must be 32 bytes');
-  if (!isU(e.t)) return fail('entry: t must be an unsigned integer (epoch ms)');
-  if (typeof e.type !== 'string' || e.type.length === 0 || e.type.length > 32) return fail('entry: type must be a short text');
-  if (!e.body || typeof e.body !== 'object' || Array.isArray(e.body) || e.body instanceof Uint8Array) return fail('entry: body must be a map');
-  const x = e as unknown as Entry;
-  x.rec = readRecord(x.type, x.body);
-  return ok(x);
+  const m = d.value;
+  if (!(m instanceof Map)) return fail('entry: not a map');
+  const v = m.get(ENTRY.v), seq = m.get(ENTRY.seq), prev = m.get(ENTRY.prev), t = m.get(ENTRY.t);
+  if (v !== FORMAT_VERSION) return fail(`entry: expected format ${FORMAT_VERSION}, got ${String(v)}`);
+  if (!isU(seq) || seq < 1) return fail('entry: seq must be an unsigned integer >= 1');
+  if (!(prev instanceof Uint8Array) || prev.length !== 32) return fail('entry: prev must be 32 bytes');
+  if (!isU(t)) return fail('entry: t must be an unsigned integer (epoch ms)');
+  const type = typeName(m.get(ENTRY.type));
+  if (type === null || type.length === 0 || type.length > 32) return fail('entry: type must be a record type code');
+  const raw = m.get(ENTRY.body);
+  if (!(raw instanceof Map)) return fail('entry: body must be a map');
+  const shape = BODY[type];
+  const body = (shape ? fromStored(shape, raw) : null) as Record<string, unknown> | null;
+  return ok({ v, seq, prev, t, type, body: body ?? {}, rec: body ? readRecord(type, body) : null });
 }
 
 export interface ParsedSeal { cose: Sign1; payload: SealPayload }
 
+export function encodeSealPayload(p: SealPayload): Uint8Array {
+  return encode(new Map<number, unknown>([[SEAL.dev, p.dev], [SEAL.seq, p.seq], [SEAL.head, p.head], [SEAL.t, p.t]]));
+}
+
 export function parseSeal(bytes: Uint8Array): Result<ParsedSeal> {
   const c = parseSign1(bytes, 'seal');
   if (!c.ok) return c;
-  const d = decode(c.value.payload, 'seal payload');
+  const d = decodeMaps(c.value.payload, 'seal payload');
   if (!d.ok) return d;
-  const p = d.value as Record<string, unknown>;
-  if (!p || typeof p !== 'object') return fail('seal payload: not a map');
-  if (typeof p.dev !== 'string') return fail('seal payload: dev must be a text');
-  if (!isU(p.seq) || p.seq < 1) return fail('seal payload: seq must be an unsigned integer >= 1');
-  if (!(p.head instanceof Uint8Array) || p.head.length !== 32) return fail('seal payload: head must be 32 bytes');
-  if (!isU(p.t)) return fail('seal payload: t must be an unsigned integer');
-  return ok({ cose: c.value, payload: p as unknown as SealPayload });
+  const m = d.value;
+  if (!(m instanceof Map)) return fail('seal payload: not a map');
+  const dev = m.get(SEAL.dev), seq = m.get(SEAL.seq), head = m.get(SEAL.head), t = m.get(SEAL.t);
+  if (typeof dev !== 'string' || dev.length === 0 || dev.length > 64) return fail('seal payload: dev must be a text of 1..64 chars');
+  if (!isU(seq) || seq < 1) return fail('seal payload: seq must be an unsigned integer >= 1');
+  if (!(head instanceof Uint8Array) || head.length !== 32) return fail('seal payload: head must be 32 bytes');
+  if (!isU(t)) return fail('seal payload: t must be an unsigned integer');
+  return ok({ cose: c.value, payload: { dev, seq, head, t } });
 }
 
 /** SPEC §6: `prev` of the next entry and `head` of a seal: SHA-512 of the stored bytes, first 32. */

@@ -1,27 +1,29 @@
-// The tamper-evident journal (SPEC §6) on HAL storage: append-only framed segments, a checkpoint
-// of the derived ledger, recovery that reads only the checkpoint and the tail, seals, export and
-// compaction of what is both settled and acknowledged.
+// The tamper-evident journal (SPEC §6) on HAL storage: append-only framed segments, seals, the
+// derived ledger kept in two checkpoint copies plus floors (checkpoint.ts), and compaction of what
+// is settled, sealed and acknowledged. Recovery (recovery.ts) survives a flash that rots: a damaged
+// record costs that record only, and lost state is rebuilt or refused, never restarted.
 
-import { decode, encode } from '../codec/cbor';
+import { encode, decode } from '../codec/cbor';
 import { assemble, protectedHeader, toBeSigned } from '../crypto/cose';
 import { ST, type Hal } from '../hal/types';
-import { concat, utf8, fromUtf8 } from '../util/bytes';
 import { fail, ok, type Result } from '../util/result';
-import { chainHash, encodeEntry, parseEntry, parseSeal, ZERO32 } from './entry';
-import { frame, KIND_ENTRY, KIND_SEAL, unframe, type Framed } from './frame';
+import { CHECKPOINTS, encodeCheckpoint, encodeFloors, floorsOf, FLOORS, type SegInfo } from './checkpoint';
+import { chainHash, encodeEntry, encodeSealPayload, parseEntry, parseSeal, ZERO32 } from './entry';
+import { frame, KIND_ENTRY, KIND_SEAL, scanFrames } from './frame';
 import { apply, emptyLedger, type Ledger } from './ledger';
 import type { JournalRecord } from './records';
+import { recover, type RecoveryReport } from './recovery';
+import { SEGMENT_BYTES, segName } from './segments';
 
-export const SEGMENT_BYTES = 64 * 1024;
-const SEG_PREFIX = 'j/';
-const CHECKPOINT = 'state';
+export type { RecoveryReport } from './recovery';
+
 const ACK_FILE = 'ack';
-const CHECKPOINT_MAX = 1 << 20;
-const segName = (n: number) => SEG_PREFIX + String(n).padStart(8, '0');
+export { SEGMENT_BYTES } from './segments';
 
 export interface SealSigner { pub: Uint8Array; sign(msg: Uint8Array): Uint8Array | null }
 
-export interface RecoveryReport { seq: number; tornBytes: number; replayed: number; bytesRead: number; fromCheckpoint: boolean; note: string | null }
+/** Records whose entry raises a floor: the floors file is written right after them (checkpoint.ts). */
+const RAISES_FLOOR = new Set(['boot', 'policy', 'command', 'settle', 'key-rotated', 'flash-damage']);
 
 export class Journal {
   ledger: Ledger = emptyLedger();
@@ -33,9 +35,15 @@ export class Journal {
   oldestUnsealedT = 0;              // wall ms of the first entry after the last seal
   /** A checkpoint is owed (a segment rolled); written off the decision path by checkpointIfDue(). */
   checkpointDue = false;
-  private seg = 1;                  // segment being appended to
-  private segSize = 0;
-  private segFirst: [number, number][] = []; // [segment, first seq] of live segments
+  /** Why the terminal cannot tell where its journal stood (SPEC §6): nothing is appended then. */
+  stateLost: string | null = null;
+  /** Damage found after boot (an upload read a rotten old segment), for the agent to journal. */
+  foundDamage: { lost: [number, number][]; unverifiable: [number, number][]; cause: string }[] = [];
+  seg = 1;                          // segment being appended to
+  segSize = 0;
+  segs: SegInfo[] = [];             // live segments: [number, first seq, bytes when closed]
+  private cpNext = 0;               // which checkpoint copy is written next
+  private scrubAt = 0;              // the closed segment the scrubber reads next
 
   constructor(private hal: Hal, readonly dev: string) {}
 
@@ -51,65 +59,19 @@ export class Journal {
     return this.headHash;
   }
   set head(h: Uint8Array) { this.headHash = h; this.headPending = null; }
+  /** Replay hands the stored bytes of the last entry applied; the hash is taken when needed. */
+  set headBytes(b: Uint8Array) { this.headPending = b; }
 
   /** Idle-time work: hash the last entry now so the next decision does not have to. */
   hashHead(): void { void this.head; }
   get unsealed(): number { return this.ledger.seq - this.sealedSeq; }
+  get firstSeq(): number { return this.segs.length ? this.segs[0]![1] : this.ledger.seq + 1; }
 
-  /** Boot recovery: the checkpoint plus the tail segments after it; a torn tail is cut off. */
+  /** Boot recovery (recovery.ts); then the acknowledged mark. */
   open(): RecoveryReport {
-    const st = this.hal.storage;
-    let bytesRead = 0, note: string | null = null, fromCheckpoint = false;
-    const names = st.list(SEG_PREFIX).filter((n) => /^j\/\d{8}$/.test(n));
-    const segs = names.map((n) => +n.slice(2));
-    const cp = this.readCheckpoint();
-    if (cp.ok) {
-      const c = cp.value;
-      this.ledger = c.ledger; this.head = c.head; this.sealedSeq = c.sealedSeq; this.segFirst = c.segFirst;
-      this.oldestUnsealedT = c.oldestUnsealedT; fromCheckpoint = true; bytesRead += c.bytes;
-    } else if (cp.error !== 'absent') note = `checkpoint unusable (${cp.error}); replaying the whole journal`;
-    // Segments at or after the one holding checkpoint.seq + 1 (normally just the last one).
-    let start = 0;
-    if (fromCheckpoint) {
-      for (let i = 0; i < this.segFirst.length; i++) if (this.segFirst[i]![1] <= this.ledger.seq + 1) start = i;
-      const startSeg = this.segFirst.length ? this.segFirst[start]![0] : segs[0] ?? 1;
-      start = Math.max(0, segs.indexOf(startSeg));
-    } else this.segFirst = [];
-    let tornBytes = 0, replayed = 0;
-    for (let i = start; i < segs.length; i++) {
-      const name = segName(segs[i]!);
-      const size = st.size(name);
-      const b = size > 0 ? st.read(name, 0, size) : new Uint8Array(0);
-      if (!b) { note = `segment ${name} unreadable`; break; }
-      bytesRead += b.length;
-      const u = unframe(b);
-      const last = i === segs.length - 1;
-      if (u.error) {
-        if (!last) { note = `segment ${name}: ${u.error} (not the tail: left for verify to report)`; }
-        else { tornBytes = b.length - u.validEnd; st.truncate(name, u.validEnd); }
-      }
-      for (const r of u.records) replayed += this.replayRecord(r, segs[i]!);
-      if (last) { this.seg = segs[i]!; this.segSize = u.validEnd; }
-    }
-    if (!segs.length) { this.seg = 1; this.segSize = 0; }
+    const r = recover(this.hal, this, this.dev);
     this.ackSeq = this.readAckFile();
-    return { seq: this.ledger.seq, tornBytes, replayed, bytesRead, fromCheckpoint, note };
-  }
-
-  private replayRecord(r: Framed, segNo: number): number {
-    if (r.kind === KIND_SEAL) {
-      const s = parseSealSeq(r.payload);
-      if (s !== null && s > this.sealedSeq && s <= this.ledger.seq) { this.sealedSeq = s; this.oldestUnsealedT = 0; }
-      return 0;
-    }
-    const e = parseEntry(r.payload);
-    if (!e.ok || e.value.seq <= this.ledger.seq) return 0;
-    if (e.value.seq !== this.ledger.seq + 1) return 0;
-    if (!this.segFirst.length || this.segFirst[this.segFirst.length - 1]![0] !== segNo) this.segFirst.push([segNo, e.value.seq]);
-    apply(this.ledger, e.value.seq, e.value.t, e.value.rec);
-    this.headPending = r.payload;
-    if (this.unsealed === 1) this.oldestUnsealedT = e.value.t;
-    return 1;
+    return r;
   }
 
   /** The backend's word that it holds everything through `seq` (a verified ack): kept, then compaction. */
@@ -131,8 +93,9 @@ export class Journal {
 
   /** Appends one entry; on a storage failure nothing changes and the failure is returned. */
   append(r: JournalRecord, t: number): Result<{ seq: number; bytes: Uint8Array }> {
+    if (this.stateLost) return fail(`journal: state lost (${this.stateLost}); nothing is appended`);
     const seq = this.ledger.seq + 1;
-    const bytes = encodeEntry({ v: 1, dev: this.dev, seq, prev: this.head, t, type: r.type, body: r.body as unknown as Record<string, unknown> });
+    const bytes = encodeEntry({ seq, prev: this.head, t, type: r.type, body: r.body as unknown as Record<string, unknown> });
     if (this.segSize > 0 && this.segSize + bytes.length > SEGMENT_BYTES) this.roll();
     const framed = frame(KIND_ENTRY, bytes);
     const name = segName(this.seg);
@@ -142,17 +105,20 @@ export class Journal {
       this.hal.storage.truncate(name, this.segSize);
       return fail(`journal append failed (status ${st})`, { status: st });
     }
-    if (this.segSize === 0 && (!this.segFirst.length || this.segFirst[this.segFirst.length - 1]![0] !== this.seg)) this.segFirst.push([this.seg, seq]);
+    if (this.segSize === 0 && (!this.segs.length || this.segs[this.segs.length - 1]![0] !== this.seg)) this.segs.push([this.seg, seq, 0]);
     this.segSize += framed.length;
     apply(this.ledger, seq, t, r);
     this.headPending = bytes;
     if (this.unsealed === 1) this.oldestUnsealedT = t;
+    if (RAISES_FLOOR.has(r.type)) this.writeFloors();
     return ok({ seq, bytes });
   }
 
   private roll(): void {
-    // The checkpoint is ~100 KB of JSON: never on the decision path. Until idle time writes it,
+    // The checkpoint is tens of KB: never on the decision path. Until idle time writes it,
     // recovery replays one more segment, which it can (it reads from the checkpoint's segment on).
+    const last = this.segs[this.segs.length - 1];
+    if (last && last[0] === this.seg) last[2] = this.segSize;
     this.checkpointDue = true;
     this.seg += 1;
     this.segSize = 0;
@@ -166,8 +132,9 @@ export class Journal {
 
   /** A seal over everything up to the last entry (SPEC §6). Off the decision path by design. */
   seal(signer: SealSigner, t: number): Result<{ seq: number; bytes: Uint8Array }> {
+    if (this.stateLost) return fail('journal: state lost');
     if (this.unsealed === 0) return fail('nothing to seal');
-    const payload = encode({ dev: this.dev, seq: this.ledger.seq, head: this.head, t });
+    const payload = encodeSealPayload({ dev: this.dev, seq: this.ledger.seq, head: this.head, t });
     const prot = protectedHeader(signer.pub);
     const sig = signer.sign(toBeSigned(prot, payload));
     if (!sig || sig.length !== 64) return fail('signer failed');
@@ -182,123 +149,135 @@ export class Journal {
     return ok({ seq: this.sealedSeq, bytes });
   }
 
-  writeCheckpoint(): void {
+  /** The ledger and chain head into the older checkpoint copy, then the floors (checkpoint.ts). */
+  writeCheckpoint(segs: SegInfo[] = this.segs): void {
+    if (this.stateLost) return;
     this.checkpointDue = false;
-    const head = encode({
-      v: 1, seq: this.ledger.seq, head: this.head, sealedSeq: this.sealedSeq, oldestUnsealedT: this.oldestUnsealedT, segFirst: this.segFirst,
-    });
-    // The ledger goes as UTF-8 JSON in its own frame, never through cbor-x: cbor-x keeps an output
-    // buffer ~4x the largest value it ever encoded, which on a 1 MiB heap is the whole budget.
-    const ledger = utf8(JSON.stringify(this.ledger));
-    // Best effort: a failed checkpoint only means a longer replay at the next boot.
-    this.hal.storage.replace(CHECKPOINT, concat(frame(KIND_ENTRY, head), frame(KIND_ENTRY, ledger)));
+    const b = encodeCheckpoint({ seq: this.ledger.seq, head: this.head, sealedSeq: this.sealedSeq, oldestUnsealedT: this.oldestUnsealedT, segs, ledger: this.ledger });
+    // Best effort: a failed copy leaves the other one, and the journal to replay.
+    this.hal.storage.replace(CHECKPOINTS[this.cpNext]!, b);
+    this.cpNext = 1 - this.cpNext;
+    this.writeFloors(segs.length ? segs[0]![1] : this.ledger.seq + 1);
   }
 
-  private readCheckpoint(): Result<{ ledger: Ledger; head: Uint8Array; sealedSeq: number; oldestUnsealedT: number; segFirst: [number, number][]; bytes: number }> {
-    const size = this.hal.storage.size(CHECKPOINT);
-    if (size < 0) return fail('absent');
-    const b = this.hal.storage.read(CHECKPOINT, 0, size);
-    if (!b) return fail('unreadable');
-    const u = unframe(b, CHECKPOINT_MAX);
-    if (u.error || u.records.length !== 2) return fail(u.error ?? 'bad framing');
-    const d = decode(u.records[0]!.payload, 'checkpoint');
-    if (!d.ok) return d;
-    const c = d.value as Record<string, any>;
-    try {
-      const ledger = JSON.parse(fromUtf8(u.records[1]!.payload)) as Ledger;
-      if (ledger.seq !== c.seq) return fail('checkpoint halves disagree');
-      return ok({ ledger, head: new Uint8Array(c.head), sealedSeq: c.sealedSeq, oldestUnsealedT: c.oldestUnsealedT ?? 0,
-                  segFirst: c.segFirst, bytes: b.length });
-    } catch { return fail('checkpoint ledger unreadable'); }
+  /** The floors: written where compaction never reaches, whenever one of them rises. */
+  writeFloors(firstSeq = this.firstSeq): void {
+    if (this.stateLost) return;
+    this.hal.storage.replace(FLOORS, encodeFloors(floorsOf(this.dev, this.ledger, this.head, firstSeq)));
   }
+
+  /** Recovery picks up the copy it did not load, so the newest copy is never the one overwritten. */
+  setCheckpointSlot(loaded: number | null): void { this.cpNext = loaded === null ? 0 : 1 - loaded; }
 
   /**
    * One upload batch (SPEC §7): the stored entries from `fromSeq` up to the first seal that covers
    * them, then that seal. A seal stands right after the entry it covers, so a batch never splits the
-   * entries under one seal (after a signer outage there can be many). Reads only the segments from
-   * the one holding fromSeq; nothing sealed yet gives an empty batch.
+   * entries under one seal. Entries are found by their seq, never by position: a lost record ends
+   * the run before it (those entries can no longer chain to any seal: the damage is noted for the
+   * agent to journal) and the batch starts again after it, so uploads go on. Null: nothing sealed.
    */
-  batchFrom(fromSeq: number): Uint8Array[] {
+  batchFrom(fromSeq: number): { records: Uint8Array[]; lastSeq: number } | null {
     let i = 0;
-    for (let k = 0; k < this.segFirst.length; k++) if (this.segFirst[k]![1] <= fromSeq) i = k;
-    const out: Uint8Array[] = [];
-    let lastSeq = 0;
-    for (; i < this.segFirst.length; i++) {
-      const name = segName(this.segFirst[i]![0]);
+    for (let k = 0; k < this.segs.length; k++) if (this.segs[k]![1] <= fromSeq) i = k;
+    let run: Uint8Array[] = [];
+    // Before the first kept segment is what compaction removed (acknowledged), not damage.
+    let lastSeq = Math.max(fromSeq, this.firstSeq) - 1, runFirst = lastSeq + 1;
+    for (; i < this.segs.length; i++) {
+      const name = segName(this.segs[i]![0]);
       const size = this.hal.storage.size(name);
       const b = size > 0 ? this.hal.storage.read(name, 0, size) : null;
-      if (!b) break;
-      lastSeq = this.segFirst[i]![1] - 1;
-      for (const r of unframe(b).records) {
+      if (!b) continue;
+      const s = scanFrames(b);
+      const cause = s.damaged.length ? `${name}: ${s.damaged[0]!.why}` : `${name} is missing records`;
+      for (const r of s.records) {
         if (r.kind === KIND_ENTRY) {
-          lastSeq += 1;
-          if (lastSeq >= fromSeq) out.push(r.payload);
-        } else if (out.length > 0 && parseSealSeq(r.payload) === lastSeq) {
-          out.push(r.payload);
-          return out;
+          const e = parseEntry(r.payload);
+          if (!e.ok || e.value.seq <= lastSeq) continue;
+          if (e.value.seq !== lastSeq + 1) {
+            this.noteDamage([lastSeq + 1, e.value.seq - 1], run.length ? [runFirst, lastSeq] : null, cause);
+            run = [];
+          }
+          if (!run.length) runFirst = e.value.seq;
+          lastSeq = e.value.seq;
+          run.push(r.payload);
+        } else if (run.length > 0) {
+          const sl = parseSeal(r.payload);
+          if (sl.ok && sl.value.payload.seq === lastSeq) { run.push(r.payload); return { records: run, lastSeq }; }
         }
       }
     }
-    return [];
+    return null;
   }
 
-  /** Deletes whole segments whose every entry is both settled and acknowledged (SPEC §5, §6). */
-  compact(): number {
-    const upTo = Math.min(this.ledger.settledThroughSeq, this.ackSeq, this.sealedSeq);
-    let removed = 0;
-    while (this.segFirst.length > 1) {
-      const next = this.segFirst[1]!;
-      if (next[1] - 1 > upTo) break;
-      if (this.hal.storage.remove(segName(this.segFirst[0]![0])) !== ST.OK) break;
-      this.segFirst.shift();
-      removed++;
+  /**
+   * The scrubber: reads one closed segment, in turn, and notes the seqs a damaged record took with
+   * it (bit rot in an old segment that no boot replays and no upload reads again). Idle work: the
+   * agent calls it at most every SCRUB_EVERY_MS.
+   */
+  scrub(): void {
+    const closed = this.segs.length - 1;
+    if (closed <= 0) return;
+    const k = this.scrubAt++ % closed;
+    const [n, first] = this.segs[k]!;
+    const next = this.segs[k + 1]![1];
+    const name = segName(n);
+    const size = this.hal.storage.size(name);
+    const b = size > 0 ? this.hal.storage.read(name, 0, size) : null;
+    const s = b ? scanFrames(b) : { records: [], damaged: [{ offset: 0, end: 0, why: 'missing' }] };
+    if (!s.damaged.length) return;
+    const cause = `${name}: ${s.damaged[0]!.why}`;
+    let last = first - 1, sealed = first - 1;
+    const check = (seq: number) => { if (seq > last + 1) this.noteDamage([last + 1, seq - 1], sealed < last ? [sealed + 1, last] : null, cause); };
+    for (const r of s.records) {
+      if (r.kind === KIND_ENTRY) { const e = parseEntry(r.payload); if (!e.ok) continue; check(e.value.seq); last = e.value.seq; }
+      else { const sl = parseSeal(r.payload); if (sl.ok && sl.value.payload.seq === last) sealed = last; }
     }
-    if (removed) this.writeCheckpoint();
-    return removed;
+    check(next);
   }
-}
 
-/** The seq a stored seal covers (its own bytes, CRC-checked by the framing). */
-function parseSealSeq(b: Uint8Array): number | null {
-  const s = parseSeal(b);
-  return s.ok ? s.value.payload.seq : null;
-}
-
-/**
- * Reads every framed record of every segment in order; `seq` given to the callback is the entry's
- * seq, or for a seal the seq of the entry before it. Used by export and by the host tools.
- */
-export function readRecords(hal: Hal, cb: (r: Framed, seq: number, segment: string) => void): string | null {
-  const names = hal.storage.list(SEG_PREFIX).filter((n) => /^j\/\d{8}$/.test(n));
-  let lastSeq = 0;
-  let problem: string | null = null;
-  for (const name of names) {
-    const size = hal.storage.size(name);
-    const b = size > 0 ? hal.storage.read(name, 0, size) : new Uint8Array(0);
-    if (!b) return `segment ${name} unreadable`;
-    const u = unframe(b, undefined, true);
-    for (const r of u.records) {
-      if (r.kind === KIND_ENTRY) {
-        const e = parseEntry(r.payload);
-        if (e.ok) lastSeq = e.value.seq;
+  /** The stored entry `seq` and the seal right after it, if that seal covers it (a key rotation's proof). */
+  sealedEntry(seq: number): [Uint8Array, Uint8Array] | null {
+    for (const s of this.segs) {
+      if (s[1] > seq) break;
+      const name = segName(s[0]);
+      const size = this.hal.storage.size(name);
+      const b = size > 0 ? this.hal.storage.read(name, 0, size) : null;
+      if (!b) continue;
+      const recs = scanFrames(b).records;
+      for (let k = 0; k + 1 < recs.length; k++) {
+        if (recs[k]!.kind !== KIND_ENTRY || recs[k + 1]!.kind !== KIND_SEAL) continue;
+        const e = parseEntry(recs[k]!.payload), sl = parseSeal(recs[k + 1]!.payload);
+        if (e.ok && e.value.seq === seq && sl.ok && sl.value.payload.seq === seq) return [recs[k]!.payload, recs[k + 1]!.payload];
       }
-      cb(r, lastSeq, name);
     }
-    if (u.error) problem ??= `segment ${name}: ${u.error}`;
+    return null;
   }
-  return problem;
-}
 
-/** The export (SPEC §6): a CBOR sequence (RFC 8742) of every stored record in journal order. */
-export function exportJournal(hal: Hal): { bytes: Uint8Array; records: number; warning: string | null } {
-  const parts: Uint8Array[] = [];
-  let sawEntry = false;
-  const warning = readRecords(hal, (r) => {
-    // A seal left over from a compacted segment covers nothing we can show: skip it.
-    if (!sawEntry && r.kind === KIND_SEAL) return;
-    if (r.kind === KIND_ENTRY) sawEntry = true;
-    parts.push(r.payload);
-  });
-  return { bytes: concat(...parts), records: parts.length, warning };
-}
+  /** Damage an upload ran into, unless a flash-damage entry already said it (the agent journals it in idle time). */
+  private noteDamage(lost: [number, number], unverifiable: [number, number] | null, cause: string): void {
+    const said = (r: [number, number]) => this.ledger.damaged.some((d) => d[0] <= r[0] && r[1] <= d[1]);
+    if (said(lost) || this.foundDamage.some((d) => d.lost.some((x) => x[0] === lost[0]))) return;
+    this.foundDamage.push({ lost: [lost], unverifiable: unverifiable ? [unverifiable] : [], cause });
+  }
 
+  /**
+   * Deletes whole segments whose every entry is settled, sealed and acknowledged (SPEC §5, §6). The
+   * checkpoint and floors that no longer list them are written first, so a power cut at any point
+   * leaves either the old state or the new one, and a boot finishes what was begun (recovery.ts).
+   */
+  compact(): number {
+    if (this.stateLost) return 0;
+    const upTo = Math.min(this.ledger.settledThroughSeq, this.ackSeq, this.sealedSeq);
+    let k = 0;
+    while (k + 1 < this.segs.length && this.segs[k + 1]![1] - 1 <= upTo) k++;
+    if (!k) return 0;
+    const victims = this.segs.slice(0, k), keep = this.segs.slice(k);
+    this.writeCheckpoint(keep);
+    for (const v of victims) {
+      const st = this.hal.storage.remove(segName(v[0]));
+      if (st !== ST.OK && st !== ST.NOT_FOUND) break;
+    }
+    this.segs = keep;
+    return k;
+  }
+}

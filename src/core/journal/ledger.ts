@@ -3,6 +3,7 @@
 // reversals, settlement progress, clock high-water, command counter, lock. Replaying the same
 // entries always gives the same ledger, so a reboot restores it from a checkpoint plus the tail.
 
+import { buildRequest } from '../acquirer/answer';
 import type { Channel, Request, TxnType } from '../acquirer/types';
 import type { BatchTotals, Bodies, JournalRecord, Totals } from './records';
 
@@ -33,6 +34,8 @@ export interface Ledger {
   policyVersion: number;
   signerFailed: boolean;
   keyRotation: { seq: number; newPub: string } | null; // journaled, not yet switched to
+  merchant: { mid: string; tid: string } | null;        // fields 42 and 41 of the requests (boot, policy)
+  damaged: [number, number][];                         // seq ranges a flash-damage entry already reported lost
 }
 
 export function emptyLedger(): Ledger {
@@ -42,7 +45,7 @@ export function emptyLedger(): Ledger {
     month: { key: '', card: 0, qr: 0 }, recent: [],
     batch: { no: 1, count: 0, totals: {} }, settledThroughSeq: 0, settle: null,
     txns: {}, inflight: null, reversals: [], cmdCounter: 0, locked: null, hoursExtensionUntilMs: 0,
-    policyVersion: 0, signerFailed: false, keyRotation: null,
+    policyVersion: 0, signerFailed: false, keyRotation: null, merchant: null, damaged: [],
   };
 }
 
@@ -72,8 +75,16 @@ export function apply(l: Ledger, seq: number, t: number, r: JournalRecord | null
   // (a 'clock' sync below may lower it again)
   if (!r) return;
   switch (r.type) {
-    case 'policy': l.policyVersion = r.body.version; break;
-    case 'decision': if (r.body.request) l.inflight = r.body.request; break;
+    case 'policy': l.policyVersion = Math.max(l.policyVersion, r.body.version); l.merchant = { mid: r.body.mid, tid: r.body.tid }; break;
+    case 'boot':
+      if (r.body.mid && r.body.tid) l.merchant = { mid: r.body.mid, tid: r.body.tid };
+      // The provisioned policy counts towards the version floor too (SPEC §4).
+      l.policyVersion = Math.max(l.policyVersion, r.body.policyVersion);
+      break;
+    case 'decision':
+      // The request that went out follows from the decision (records.ts): fields 11 and 60 are this seq and batch.
+      if (r.body.sent && l.merchant) l.inflight = buildRequest(r.body.txn, l.merchant.mid, l.merchant.tid, seq, l.batch.no);
+      break;
     case 'result': applyResult(l, t, r.body); break;
     case 'reversal': {
       const b = r.body;
@@ -101,7 +112,8 @@ export function apply(l: Ledger, seq: number, t: number, r: JournalRecord | null
       else if (b.kind === 'hours-extend') l.hoursExtensionUntilMs = b.untilMs;
       break;
     }
-    case 'boot': case 'decision-invalid': case 'policy-rejected': break;
+    case 'flash-damage': for (const x of r.body.lost) l.damaged.push(x); if (l.damaged.length > 64) l.damaged.splice(0, l.damaged.length - 64); break;
+    case 'decision-invalid': case 'policy-rejected': case 'noise': break;
   }
 }
 

@@ -24,13 +24,18 @@ export interface DecisionInputs {
 }
 
 export interface Bodies {
+  /** A boot; it names the device, and the merchant ids requests are built with (SPEC §5). */
   boot: {
-    reason: string; abi: number; fw: string; version: string; pub?: string;
+    reason: string; abi: number; fw: string; version: string; pub?: string; dev: string;
     recovered: { seq: number; tornBytes: number; replayed: number; fromCheckpoint: boolean; note: string | null };
-    policyVersion: number; policyProblem?: string;
+    policyVersion: number; policyProblem?: string; mid?: string; tid?: string;
   };
-  /** A preflight (SPEC §5): the transaction, the verdict and every reason, and the request if it went on. */
-  decision: { txn: Txn; verdict: Verdict; reasons: Reason[]; inputs: DecisionInputs; request: Request | null };
+  /**
+   * A preflight (SPEC §5): the transaction, the verdict and every reason, and whether it went on
+   * to the acquirer. The request itself follows from the transaction, the merchant ids in force,
+   * the entry's seq (field 11) and the batch (field 60), so it is not stored (issue 18).
+   */
+  decision: { txn: Txn; verdict: Verdict; reasons: Reason[]; inputs: DecisionInputs; sent: boolean };
   /** A request refused before any rule looked at it (malformed, or a ref already used). */
   'decision-invalid': { txn: { ref: string; invalid: string }; verdict: 'deny'; reasons: Reason[] };
   result: {
@@ -43,13 +48,20 @@ export interface Bodies {
     | { step: 'compared'; batch: number; host: BatchTotals; balanced: boolean; reasons: Reason[] }
     | { step: 'uploaded'; batch: number }
     | { step: 'closed'; batch: number };
-  policy: { version: number; digest: string; validUntil: string };
+  policy: { version: number; digest: string; validUntil: string; mid: string; tid: string };
   'policy-rejected': { reason: string; why: string };
   clock: { event: 'sync'; previousHighWaterMs: number };
   signer: { state: 'failed'; why: string; unsealedFrom: number } | { state: 'recovered'; sealedThrough: number };
   'key-rotate': { newPub: string; oldPub: string };
   'key-rotated': { pub: string };
   command: CommandBody;
+  /**
+   * Flash damage found at boot (SPEC §6): the seqs lost, why, and the seqs that are intact but can no
+   * longer be verified because the record their seal chained through was lost. Said once per range.
+   */
+  'flash-damage': { lost: [number, number][]; cause: string; unverifiable: [number, number][] };
+  /** Rejected network input counted over a window instead of journaled one by one (SPEC §6). */
+  noise: { fromMs: number; toMs: number; count: number; kinds: Record<string, number> };
 }
 
 export type CommandBody =
@@ -71,7 +83,7 @@ export type JournalRecord = { [K in RecordType]: { type: K; body: Bodies[K] } }[
 /** The type names as they are stored (the `type` text of SPEC §6). */
 export const RECORD_TYPES: readonly RecordType[] = [
   'boot', 'decision', 'decision-invalid', 'result', 'reversal', 'settle', 'policy', 'policy-rejected', 'clock', 'signer',
-  'key-rotate', 'key-rotated', 'command',
+  'key-rotate', 'key-rotated', 'command', 'flash-damage', 'noise',
 ];
 
 /** Builders: the only way the agent makes a record, so every call site is checked against its type. */
@@ -89,6 +101,8 @@ export const rec = {
   keyRotate: (newPub: string, oldPub: string): JournalRecord => ({ type: 'key-rotate', body: { newPub, oldPub } }),
   keyRotated: (pub: string): JournalRecord => ({ type: 'key-rotated', body: { pub } }),
   command: (body: CommandBody): JournalRecord => ({ type: 'command', body }),
+  flashDamage: (body: Bodies['flash-damage']): JournalRecord => ({ type: 'flash-damage', body }),
+  noise: (body: Bodies['noise']): JournalRecord => ({ type: 'noise', body }),
 };
 
 // ---- reading: a body's shape is checked once, here ------------------------------------------
@@ -100,23 +114,26 @@ const isS = (v: unknown): v is string => typeof v === 'string';
 const isB = (v: unknown): v is boolean => typeof v === 'boolean';
 const isReasons = (v: unknown): v is Reason[] => Array.isArray(v) && v.every((r) => isObj(r) && isS(r.name) && isS(r.severity) && isObj(r.params));
 const isRequest = (v: unknown): v is Request => isObj(v) && isS(v.ref) && isS(v.type) && isS(v.f4) && isS(v.f11) && isS(v.mti);
+const isRanges = (v: unknown): v is [number, number][] => Array.isArray(v) && v.every((r) => Array.isArray(r) && r.length === 2 && isU(r[0]) && isU(r[1]) && r[0] <= r[1]);
 const isTotals = (v: unknown): v is BatchTotals => isObj(v) && Object.keys(v).every((k) => isObj(v[k]) && typeof (v[k] as J).amount === 'number' && isU((v[k] as J).count));
 
 /** Shape checks per type: what each reader relies on. */
 const SHAPES: { [K in RecordType]: (b: J) => boolean } = {
-  boot: (b) => isS(b.reason) && isObj(b.recovered) && isU(b.policyVersion),
-  decision: (b) => isObj(b.txn) && isS(b.txn.ref) && isS(b.txn.type) && isS(b.verdict) && isReasons(b.reasons) && isObj(b.inputs) && (b.request === null || isRequest(b.request)),
+  boot: (b) => isS(b.reason) && isS(b.dev) && isObj(b.recovered) && isU(b.policyVersion),
+  decision: (b) => isObj(b.txn) && isS(b.txn.ref) && isS(b.txn.type) && isS(b.verdict) && isReasons(b.reasons) && isObj(b.inputs) && isB(b.sent),
   'decision-invalid': (b) => isObj(b.txn) && isS(b.txn.ref) && isS(b.txn.invalid) && b.verdict === 'deny' && isReasons(b.reasons),
   result: (b) => isS(b.ref) && isS(b.type) && isS(b.channel) && typeof b.amountMinor === 'number' && isS(b.outcome) && isReasons(b.reasons) && isS(b.dateKey) && isS(b.monthKey),
   reversal: (b) => (b.state === 'queued' && isRequest(b.request)) || ((b.state === 'done' || b.state === 'retry') && isS(b.ref)),
   settle: (b) => isU(b.batch) && ((b.step === 'begun' && isTotals(b.local)) || (b.step === 'compared' && isB(b.balanced) && isTotals(b.host)) || b.step === 'uploaded' || b.step === 'closed'),
-  policy: (b) => isU(b.version) && isS(b.digest),
+  policy: (b) => isU(b.version) && isS(b.digest) && isS(b.mid) && isS(b.tid),
   'policy-rejected': (b) => isS(b.reason) && isS(b.why),
   clock: (b) => b.event === 'sync' && isU(b.previousHighWaterMs),
   signer: (b) => (b.state === 'failed' && isS(b.why)) || (b.state === 'recovered' && isU(b.sealedThrough)),
   'key-rotate': (b) => isS(b.newPub) && /^[0-9a-f]{64}$/.test(b.newPub as string) && isS(b.oldPub),
   'key-rotated': (b) => isS(b.pub),
   command: (b) => isB(b.accepted) && (b.accepted ? isU(b.n) && isS(b.kind) && commandArgsOk(b) : isS(b.why)),
+  'flash-damage': (b) => isRanges(b.lost) && isS(b.cause) && isRanges(b.unverifiable),
+  noise: (b) => isU(b.fromMs) && isU(b.toMs) && isU(b.count) && isObj(b.kinds),
 };
 
 function commandArgsOk(b: J): boolean {

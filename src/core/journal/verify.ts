@@ -1,6 +1,8 @@
 // Verifies a journal export (SPEC §6): every prev matches the previous entry's stored bytes, seq
-// has no gap, every seal's signature holds and its head matches its entry. Shared by the terminal,
-// the fleet consumer and `preflight journal verify`; names the first bad record and why.
+// has no gap, every seal's signature holds and its head matches its entry. A gap is accepted only
+// where a later flash-damage entry, authenticated by the seal that follows it, says those seqs were
+// lost (the entries before it that no seal covers are then counted as unverifiable). Shared by the
+// terminal, the fleet consumer and `preflight journal verify`; names the first bad record and why.
 
 import { equalBytes, fromHex } from '../util/bytes';
 import { verifySign1 } from '../crypto/cose';
@@ -18,6 +20,10 @@ export interface VerifyReport {
   records: number; entries: number; seals: number;
   dev: string | null; firstSeq: number | null; lastSeq: number | null;
   sealedThrough: number | null; unsealed: number;
+  /** Seq ranges lost to flash damage, each explained by a sealed flash-damage entry. */
+  lost: [number, number][];
+  /** Entries whose seal could not be reached across a lost record: kept, but not verified. */
+  unverifiable: number;
 }
 
 /** Carries chain state across batches (the fleet consumer verifies batch after batch). */
@@ -52,16 +58,47 @@ function vouched(records: Uint8Array[], from: number, pub: Uint8Array): boolean 
   return false;
 }
 
+/**
+ * Is the gap [from, to] before record `at` explained? Looks ahead for a flash-damage entry whose
+ * lost ranges cover it (and any other gap on the way), reached by an unbroken chain from `at`, and
+ * authenticated by the next seal after it. Returns the lost ranges it vouches for, or null.
+ */
+function explainedGap(records: Uint8Array[], at: number, from: number, to: number, pub: Uint8Array): [number, number][] | null {
+  const gaps: [number, number][] = [[from, to]];
+  let lastHash: Uint8Array | null = null, lastSeq = -1, damage: [number, number][] | null = null;
+  const covered = () => damage !== null && gaps.every((g) => damage!.some((d) => d[0] <= g[0] && g[1] <= d[1]));
+  for (let k = at; k < records.length && k < at + 100_000; k++) {
+    const b = records[k]!;
+    if (isSealBytes(b)) {
+      if (lastHash === null) continue;
+      const s = parseSeal(b);
+      const good = s.ok && s.value.payload.seq === lastSeq && equalBytes(s.value.payload.head, lastHash) && verifySign1(s.value.cose, pub);
+      if (!good) return null;
+      if (covered()) return damage;
+      continue;
+    }
+    const e = parseEntry(b);
+    if (!e.ok) return null;
+    if (lastHash !== null && e.value.seq !== lastSeq + 1) gaps.push([lastSeq + 1, e.value.seq - 1]);
+    else if (lastHash !== null && !equalBytes(e.value.prev, lastHash)) return null;
+    if (e.value.rec?.type === 'flash-damage') damage = e.value.rec.body.lost;
+    lastHash = chainHash(b); lastSeq = e.value.seq;
+  }
+  return null;
+}
+
 export function verifyRecords(records: Uint8Array[], registered: Uint8Array, chain: ChainState = newChain(), indexBase = 0): VerifyReport {
   let pub = chain.pub ?? registered;
-  let entries = 0, seals = 0;
+  let entries = 0, seals = 0, unverifiable = 0;
+  const lost: [number, number][] = [];
+  const explained: [number, number][] = [];
   const indexOfSeq = new Map<number, number>();
   let lastEntryIndex = -1;
   const firstSeq0 = chain.lastSeq;
   let firstSeq: number | null = null;
   const bad = (i: number, code: VerifyCode, detail: Record<string, string | number> = {}): VerifyReport => ({
     valid: false, firstBad: { index: indexBase + i, code, detail, reason: verifyMessage(code, detail, 'en') }, records: records.length, entries, seals, dev: chain.dev,
-    firstSeq, lastSeq: chain.lastSeq, sealedThrough: chain.sealedThrough || null, unsealed: chain.pending.size,
+    firstSeq, lastSeq: chain.lastSeq, sealedThrough: chain.sealedThrough || null, unsealed: chain.pending.size, lost, unverifiable,
   });
   for (let i = 0; i < records.length; i++) {
     const b = records[i]!;
@@ -91,19 +128,33 @@ export function verifyRecords(records: Uint8Array[], registered: Uint8Array, cha
     // A break with the entry before: if a valid seal vouches for this entry onwards, the entry
     // before is the altered one; otherwise this one is.
     const broken = (code: VerifyCode, detail: Record<string, string | number>) => bad(lastEntryIndex >= 0 && vouched(records, i, pub) ? lastEntryIndex : i, code, detail);
-    if (chain.dev === null) chain.dev = x.dev;
-    else if (x.dev !== chain.dev) return broken('WRONG_DEVICE', { got: x.dev, dev: chain.dev });
+    // Entries do not repeat the device (issue 18): boots name it, seals sign it, and the chain ties the rest.
+    const named = x.rec?.type === 'boot' ? x.rec.body.dev : null;
+    if (named !== null) {
+      if (chain.dev === null) chain.dev = named;
+      else if (named !== chain.dev) return broken('WRONG_DEVICE', { got: named, dev: chain.dev });
+    }
     if (chain.lastSeq === null) {
       // An export may begin after seq 1 (compaction); its first prev is then taken as given.
       if (x.seq === 1 && !equalBytes(x.prev, ZERO32)) return bad(i, 'BAD_FIRST_PREV');
     } else {
-      if (x.seq !== chain.lastSeq + 1) {
+      const gap: [number, number] = [chain.lastSeq + 1, x.seq - 1];
+      const known = x.seq > chain.lastSeq + 1 && explained.some((d) => d[0] <= gap[0] && gap[1] <= d[1]);
+      const why = x.seq > chain.lastSeq + 1 && !known ? explainedGap(records, i, gap[0], gap[1], pub) : null;
+      if (known || why) {
+        // Lost to flash damage, and the terminal said so under its own seal: the entries waiting for
+        // a seal before the gap can never reach one; this entry's prev is taken as given.
+        if (why) for (const d of why) if (!explained.some((e) => e[0] === d[0] && e[1] === d[1])) explained.push(d);
+        lost.push(gap);
+        unverifiable += chain.pending.size;
+        chain.pending.clear();
+      } else if (x.seq !== chain.lastSeq + 1) {
         const code: VerifyCode = x.seq <= chain.lastSeq ? 'SEQ_REPEATED' : 'SEQ_GAP';
         const detail = { seq: x.seq, after: chain.lastSeq };
         // Only the export's first entry goes unchecked against a predecessor: blame it if sealed bytes vouch for this one.
         return entries === 1 && firstSeq !== 1 ? broken(code, detail) : bad(i, code, detail);
       }
-      if (!equalBytes(x.prev, chain.lastHash!)) return broken('PREV_MISMATCH', { seq: x.seq, after: chain.lastSeq });
+      else if (!equalBytes(x.prev, chain.lastHash!)) return broken('PREV_MISMATCH', { seq: x.seq, after: chain.lastSeq });
     }
     const h = chainHash(b);
     chain.lastSeq = x.seq; chain.lastHash = h;
@@ -120,7 +171,7 @@ export function verifyRecords(records: Uint8Array[], registered: Uint8Array, cha
   return {
     valid: true, firstBad: null, records: records.length, entries, seals, dev: chain.dev,
     firstSeq: firstSeq ?? (firstSeq0 !== null ? firstSeq0 + 1 : null), lastSeq: chain.lastSeq,
-    sealedThrough: chain.sealedThrough || null, unsealed: chain.pending.size,
+    sealedThrough: chain.sealedThrough || null, unsealed: chain.pending.size, lost, unverifiable,
   };
 }
 

@@ -158,6 +158,11 @@ export const REASONS = {
     'The terminal is locked remotely ({why}).',
     '请联系收单机构或服务商解锁。',
     'Call the acquirer or service provider to unlock it.'),
+  STATE_LOST: r('policy', 'deny',
+    '终端无法确认其交易流水的状态（{why}），为避免产生第二条流水链，暂停交易。',
+    'The terminal cannot tell where its journal stood ({why}); it stops trading rather than start a second journal.',
+    '请联系服务商：从备份恢复终端存储，或重新灌装并重新入网；收单平台保留着已确认的流水。',
+    'Call the service provider: restore the terminal\'s storage from a backup, or re-provision and enrol it again; the fleet keeps the journal it acknowledged.'),
   // after the acquirer answers
   RESP_ECHO_MISMATCH: r('acquirer', 'deny',
     '收单应答的 {field} 与请求不符（请求 {expected}，应答 {got}），交易不予确认并已发起冲正。',

@@ -11,7 +11,9 @@ export const ALERT_KINDS = {
   SETTLEMENT_UNBALANCED: { severity: 'critical', what: 'the acquirer\'s batch totals differ from the terminal\'s' },
   SIGNER_FAILED: { severity: 'critical', what: 'the signer failed; entries go on unsealed' },
   KEY_ROTATED: { severity: 'info', what: 'the device key was rotated' },
-  COMMAND_REJECTED: { severity: 'warn', what: 'a command was refused' },
+  COMMAND_REJECTED: { severity: 'warn', what: 'commands were refused' },
+  FLASH_DAMAGE: { severity: 'critical', what: 'records were lost to flash damage; the flash-damage entry names them' },
+  STATE_LOST: { severity: 'critical', what: 'the terminal cannot tell where its journal stood and stopped trading' },
 } as const satisfies Record<string, { severity: AlertSeverity; what: string }>;
 
 export type AlertKind = keyof typeof ALERT_KINDS;

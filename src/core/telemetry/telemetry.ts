@@ -17,8 +17,8 @@ export const RESEND_AFTER_MS = 30_000;
 export interface Outbox {
   readonly sealedSeq: number;
   readonly ackSeq: number;
-  /** Stored records from `seq` up to and including the first seal covering them (SPEC §7 `journal`). */
-  batchFrom(seq: number): Uint8Array[];
+  /** Stored records from `seq` up to and including the first seal covering them (SPEC §7 `journal`), and the seq they end at. */
+  batchFrom(seq: number): { records: Uint8Array[]; lastSeq: number } | null;
 }
 
 export interface TelemetryDeps {
@@ -97,10 +97,10 @@ export class Telemetry {
     if (this.sentThrough > o.ackSeq && now - this.lastSendMs >= RESEND_AFTER_MS) this.sentThrough = o.ackSeq;
     const { uploadBatch, heartbeatS } = this.d.settings();
     for (let k = 0; k < uploadBatch && this.sentThrough < o.sealedSeq; k++) {
-      const recs = o.batchFrom(this.sentThrough + 1);
-      if (!recs.length) break;
-      if (!this.publish('journal', recs)) break;
-      this.sentThrough += recs.length - 1;
+      const b = o.batchFrom(this.sentThrough + 1);
+      if (!b) break;
+      if (!this.publish('journal', b.records)) break;
+      this.sentThrough = b.lastSeq;
       this.lastSendMs = now;
     }
     if (now - this.lastHealthMs >= heartbeatS * 1000 || this.lastHealthMs === 0) {

@@ -1,12 +1,12 @@
 // Byte helpers for the portable core. QuickJS has no TextEncoder, atob or Node byte arrays, so
 // hex, UTF-8 and CRC-32 live here once, used by the codec, the journal and the crypto.
 
-const HEX: string[] = [];
-for (let i = 0; i < 256; i++) HEX.push((i < 16 ? '0' : '') + i.toString(16));
+const DIGITS = '0123456789abcdef';
 
+/** Lowercase hex. No 256-entry table: on a 1 MiB heap its strings cost more than the lookups save. */
 export function toHex(b: Uint8Array): string {
   let s = '';
-  for (let i = 0; i < b.length; i++) s += HEX[b[i]!];
+  for (let i = 0; i < b.length; i++) s += DIGITS[b[i]! >> 4]! + DIGITS[b[i]! & 15]!;
   return s;
 }
 
@@ -84,6 +84,35 @@ export function fromUtf8(b: Uint8Array): string {
   return s;
 }
 
+/**
+ * Strict UTF-8 decode (RFC 3629 §3) of b[from, to): null for any ill-formed sequence (overlong,
+ * surrogate, beyond U+10FFFF, truncated), so one text never has two spellings in signed input.
+ */
+export function fromUtf8Strict(b: Uint8Array, from = 0, to = b.length): string | null {
+  let s = '';
+  const chunk: number[] = [];
+  for (let i = from; i < to;) {
+    const c = b[i]!;
+    let cp: number, n: number;
+    if (c < 0x80) { cp = c; n = 1; }
+    else if (c >= 0xc2 && c < 0xe0) { cp = c & 31; n = 2; }
+    else if (c >= 0xe0 && c < 0xf0) { cp = c & 15; n = 3; }
+    else if (c >= 0xf0 && c < 0xf5) { cp = c & 7; n = 4; }
+    else return null;
+    if (i + n > to) return null;
+    for (let k = 1; k < n; k++) {
+      const x = b[i + k]!;
+      if ((x & 0xc0) !== 0x80) return null;
+      cp = (cp << 6) | (x & 63);
+    }
+    if ((n === 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (n === 4 && (cp < 0x10000 || cp > 0x10ffff))) return null;
+    i += n;
+    if (cp > 0xffff) { cp -= 0x10000; chunk.push(0xd800 + (cp >> 10), 0xdc00 + (cp & 1023)); } else chunk.push(cp);
+    if (chunk.length > 4096) { s += String.fromCharCode.apply(null, chunk); chunk.length = 0; }
+  }
+  return s + String.fromCharCode.apply(null, chunk);
+}
+
 // CRC-32 (IEEE 802.3, reflected, poly 0xEDB88320): frames a journal record so a torn tail is seen.
 let CRC_TABLE: Int32Array | null = null;
 export function crc32(b: Uint8Array, from = 0, to = b.length): number {
@@ -107,7 +136,7 @@ export function readU32(b: Uint8Array, off: number): number {
   return ((b[off]! << 24) | (b[off + 1]! << 16) | (b[off + 2]! << 8) | b[off + 3]!) >>> 0;
 }
 
-/** A copy that owns its own ArrayBuffer (cbor-x and the VM bridge may hand out views). */
+/** A copy that owns its own ArrayBuffer (the VM bridge may hand out views). */
 export function own(b: Uint8Array): Uint8Array {
   return new Uint8Array(b);
 }
