@@ -74,12 +74,17 @@ describe('image flash verifies the whole image before it compares versions', () 
 });
 
 describe('the policy floor (SPEC §4)', () => {
-  it('a provisioned policy counts: an image with a lower one is refused before anything is written', async () => {
+  it('the provisioned policy counts, and so does the one a boot ran under once its file is lost', async () => {
     const fresh = join(w, 'provisioned');
     mkdirSync(fresh);
     expect(writePolicyIfAbsent(fresh, policyCose(keys.operator, 3))).toBe(true);
-    await refused(mk({ version: 1, policyVersion: 2, bundle: bundleVariant('p2') }), /^REFUSED: the image's policy version 2 is below this terminal's policy floor 3/, fresh);
-  });
+    const p2 = mk({ version: 2, policyVersion: 2, bundle: bundleVariant('p2') });
+    await refused(p2, /^REFUSED: the image's policy version 2 is below this terminal's policy floor 3/, fresh);
+    expect(await flash(mk({ version: 1, policyVersion: 3, bundle: bundleVariant('p3') }), fresh)).toBe(0);
+    expect((await bootVm(fresh)).status).toMatchObject({ policyVersion: 3, policyProblem: null });   // journaled in its boot entry
+    rmSync(join(fresh, 'policy.cose'));
+    await refused(p2, /^REFUSED: the image's policy version 2 is below this terminal's policy floor 3/, fresh);
+  }, 30_000);
 
   it('an image whose policy is below the highest one the terminal has held is refused, naming both versions', async () => {
     // The running terminal takes policy 3 the way a policy command installs it: journaled.
