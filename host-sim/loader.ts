@@ -1,16 +1,18 @@
 // The simulated terminal's boot loader (SPEC §2 `--image`): commits a staged update, verifies the
-// active A/B slot (signature, hashes, HAL ABI) before any of its code runs, falls back to the other
-// slot if it is damaged, and puts the running image's trust anchors and policy where the agent reads them.
+// active A/B slot (signature, hashes, HAL ABI, firmware) before any of its code runs, falls back to the
+// other slot if it is damaged, and puts the running image's trust anchors and policy where the agent
+// reads them. Also the vendor flasher (`image flash`), which verifies an image before anything else.
 
-import { decode } from '../src/core/codec/cbor';
-import { openSign1, parseSign1 } from '../src/core/crypto/cose';
+import { openSign1 } from '../src/core/crypto/cose';
 import { HAL_ABI } from '../src/core/hal/types';
 import { equalBytes } from '../src/core/util/bytes';
-import { COVERED, parseKeyLines, verifyImage, BUNDLE, MANIFEST, type ImageFiles, type Manifest } from '../device/provision/manifest';
+import { COVERED, parseKeyLines, verifyImage, BUNDLE, type ImageFiles, type Manifest } from '../device/provision/manifest';
 import {
-  activeSlot, commitStaged, generation, installed, NodeFlash, other, readImageDir, readImageFiles, replaceFile, slotDir, stageUpdate, text, ACTIVE, SLOTS,
+  activeSlot, commitStaged, generation, installed, NodeFlash, other, readImageDir, readImageFiles, replaceFile, slotDir, stageUpdate, text, verifyUpdate, ACTIVE, SLOTS,
   type Flash, type Slot, type UpdateOptions,
 } from '../device/provision/flash';
+import { signedPolicyVersion } from '../device/provision/policy';
+import { SIM_FIRMWARE } from './hal/node-hal';
 
 export interface Loaded {
   ok: true; bundle: string; manifest: Manifest; slot: Slot;
@@ -20,12 +22,10 @@ export interface Loaded {
 export interface NotLoaded { ok: false; reason: string; log: string[] }
 export type LoadResult = Loaded | NotLoaded;
 
-const policyVersion = (b: Uint8Array | null): number => {
-  const s = b ? parseSign1(b, 'policy') : null;
-  const d = s && s.ok ? decode(s.value.payload, 'policy') : null;
-  const v = d && d.ok ? (d.value as { version?: unknown }).version : null;
-  return typeof v === 'number' ? v : -1;
-};
+const policyVersion = (b: Uint8Array | null): number => signedPolicyVersion(b) ?? -1;
+
+/** This terminal's flash and firmware: what every check here runs against unless a test says otherwise. */
+const terminal = (dataDir: string, o: UpdateOptions): UpdateOptions => ({ ...o, flash: o.flash ?? new NodeFlash(dataDir), firmware: o.firmware ?? SIM_FIRMWARE });
 
 /**
  * Trust anchors follow the running image (they are covered by its manifest). Its policy is installed
@@ -77,12 +77,12 @@ function pick(f: Flash, o: UpdateOptions, log: string[], why: string[]): Pick | 
  * and the slot to run chosen again. Never throws for a bad image: the answer says which slot runs,
  * or why none can.
  */
-export function loadInstalledImage(dataDir: string, o: UpdateOptions = {}): LoadResult {
-  const f = o.flash ?? new NodeFlash(dataDir);
+export function loadInstalledImage(dataDir: string, opts: UpdateOptions = {}): LoadResult {
+  const o = terminal(dataDir, opts), f = o.flash!;
   const log: string[] = [];
   let why: string[] = [];
   let p = pick(f, o, log, why);
-  const c = commitStaged(f, o);
+  const c = commitStaged(dataDir, o);
   log.push(...c.log);
   if (c.committed) { why = []; p = pick(f, o, log, why); }
   if (!p) return { ok: false, reason: why.length ? why.join('; ') : 'no image installed (flash one with `preflight image flash --image DIR --data DIR`)', log };
@@ -94,22 +94,25 @@ export type InstallResult = { ok: true; action: 'flashed' | 'updated' | 'unchang
 
 /**
  * `image flash` and `sim run --image`: writes an image as a vendor flasher would (staging, then the
- * boot-time switch) unless it is the one already running. A refused image leaves the terminal as it was.
+ * boot-time switch) unless it is the one already running. The whole image is verified first, before
+ * any version is compared (verifyUpdate: a damaged image is never "already installed"); a refused
+ * image leaves the terminal's flash byte for byte as it was.
  */
-export function installImage(dataDir: string, imageDir: string, o: UpdateOptions = {}): InstallResult {
-  const f = o.flash ?? new NodeFlash(dataDir);
+export function installImage(dataDir: string, imageDir: string, opts: UpdateOptions = {}): InstallResult {
+  const o = terminal(dataDir, opts);
   const files = readImageDir(imageDir);
   if (!files.size) return { ok: false, reason: `${imageDir}: not an image folder (no agent.js, manifest.cose, ...)`, check: 'missing' };
-  const inst = installed(f);
-  const running = inst ? f.read(`${slotDir(inst.slot)}/${MANIFEST}`) : null;
-  if (running && equalBytes(running, files.get(MANIFEST) ?? new Uint8Array(0))) {
-    const l = loadInstalledImage(dataDir, { ...o, flash: f });
-    if (l.ok && l.slot === inst!.slot) return { ok: true, action: 'unchanged', loaded: l };
+  const v = verifyUpdate(dataDir, files, o);
+  if (!v.ok) return { ok: false, reason: v.error, check: v.detail?.check as string | undefined };
+  if (v.value.installedIn) {
+    const l = loadInstalledImage(dataDir, o);
+    if (l.ok && l.slot === v.value.installedIn) return { ok: true, action: 'unchanged', loaded: l };
   }
-  const s = stageUpdate(dataDir, files, { ...o, flash: f });
+  const wasInstalled = installed(o.flash!) !== null;
+  const s = stageUpdate(dataDir, files, o);
   if (!s.ok) return { ok: false, reason: s.error, check: s.detail?.check as string | undefined };
-  const l = loadInstalledImage(dataDir, { ...o, flash: f });
+  const l = loadInstalledImage(dataDir, o);
   if (!l.ok) return { ok: false, reason: l.reason };
   if (l.refused) return { ok: false, reason: l.refused };
-  return { ok: true, action: inst ? 'updated' : 'flashed', loaded: l };
+  return { ok: true, action: wasInstalled ? 'updated' : 'flashed', loaded: l };
 }

@@ -1,12 +1,20 @@
 // The image area of a terminal's flash (the --data folder): A/B slots, a staging area and an
 // atomically replaced pointer, written through a few primitive operations so a test can cut the
-// power after any one of them. Staging and committing an update live here; booting is loader.ts.
+// power after any one of them. Checking, staging and committing an update live here, with the
+// policy floor an update is held to (SPEC §4); booting is loader.ts.
 
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { HAL_ABI } from '../../src/core/hal/types';
-import type { Result } from '../../src/core/util/result';
-import { IMAGE_FILES, parseKeyLines, peekManifest, verifyImage, MANIFEST, type ImageFiles, type Manifest } from './manifest';
+import { parseEntry } from '../../src/core/journal/entry';
+import { KIND_ENTRY } from '../../src/core/journal/frame';
+import { readRecords } from '../../src/core/journal/journal';
+import { readPolicyFile } from '../../src/core/policy/store';
+import { equalBytes } from '../../src/core/util/bytes';
+import { fail, ok, type Result } from '../../src/core/util/result';
+import { readOnlyFlash } from '../../src/node/flash-folder';
+import { IMAGE_FILES, parseKeyLines, peekManifest, verifyImage, MANIFEST, type Check, type ImageFiles, type Manifest } from './manifest';
+import { signedPolicyVersion } from './policy';
 
 export type Slot = 'a' | 'b';
 export const SLOTS: readonly Slot[] = ['a', 'b'];
@@ -136,22 +144,73 @@ export function factoryAnchors(f: Flash): Uint8Array[] | null {
 
 export interface UpdateOptions { flash?: Flash; halAbi?: number; firmware?: string }
 
-/** The checks for an update against what is installed (SPEC §2, device/README.md "Verifying an image"). */
-export function verifyUpdate(f: Flash, files: ImageFiles, o: UpdateOptions = {}): Result<Manifest> {
+/**
+ * SPEC §4: the policy version floor, the highest policy version this terminal has ever held, the
+ * provisioned one included: the held policy.cose, every policy the journal says it took, and the
+ * version every boot ran under. The one place the floor is computed (a kept floor file may replace
+ * the journal scan); the data folder is only read.
+ */
+export function policyFloor(dataDir: string): number {
+  const hal = readOnlyFlash(dataDir);
+  let floor = signedPolicyVersion(readPolicyFile(hal)) ?? 0;
+  readRecords(hal, (r) => {
+    if (r.kind !== KIND_ENTRY) return;
+    const e = parseEntry(r.payload);
+    const x = e.ok ? e.value.rec : null;
+    if (x?.type === 'policy') floor = Math.max(floor, x.body.version);
+    else if (x?.type === 'boot') floor = Math.max(floor, x.body.policyVersion);
+  });
+  return floor;
+}
+
+/** The checks an update fails beyond the manifest's own (device/README.md "Verifying an image"). */
+export type UpdateCheck = Check | 'same-version' | 'policy-floor';
+
+/** A verified update; `installedIn` is the slot already holding these very bytes, if one does. */
+export type Update = Manifest & { signer: string; installedIn: Slot | null };
+
+/** The image files in `slot` that differ from `files`, byte for byte. */
+function differingFiles(f: Flash, slot: Slot, files: ImageFiles): string[] {
+  return IMAGE_FILES.filter((n) => { const have = f.read(`${slotDir(slot)}/${n}`); return !have || !equalBytes(have, files.get(n)!); });
+}
+
+/**
+ * The checks for an update against what is installed (SPEC §2, device/README.md "Verifying an
+ * image"), in this order: the whole image (signature against the installed release keys, every
+ * hash, HAL ABI, firmware) and anti-rollback; then the same version must be the same bytes; then the
+ * image's policy must not be below the terminal's policy floor (SPEC §4), or the terminal would run
+ * it under an older policy than it held, or not install the policy at all.
+ */
+export function verifyUpdate(dataDir: string, files: ImageFiles, o: UpdateOptions = {}): Result<Update> {
+  const f = o.flash ?? new NodeFlash(dataDir);
   const inst = installed(f);
-  return verifyImage(files, {
+  const v = verifyImage(files, {
     anchors: inst ? inst.anchors : factoryAnchors(f), installedVersion: inst ? inst.manifest.version : null,
     halAbi: o.halAbi ?? HAL_ABI, firmware: o.firmware,
   });
+  if (!v.ok) return v;
+  const m = v.value;
+  const bad = (check: UpdateCheck, error: string) => fail(error, { check });
+  if (inst && m.version === inst.manifest.version) {
+    const differ = differingFiles(f, inst.slot, files);
+    // The installed image itself: nothing new goes in, and its policy was weighed when it did.
+    if (!differ.length) return ok({ ...m, installedIn: inst.slot });
+    return bad('same-version', `version ${m.version} is already installed with other contents (${differ.join(', ')} differ): build the change with a higher --version`);
+  }
+  const pv = signedPolicyVersion(files.get('policy.cose')!);
+  if (pv === null) return bad('format', 'policy.cose: not a signed policy with a version');
+  const floor = policyFloor(dataDir);
+  if (pv < floor) return bad('policy-floor', `the image's policy version ${pv} is below this terminal's policy floor ${floor} (the highest policy version it has held): build the image with a policy of version ${floor} or higher`);
+  return ok({ ...m, installedIn: null });
 }
 
 /**
  * Stages an update in img/staging: verified first (a refused image never touches flash), written
  * file by file, COMPLETE last. The switch happens at the next boot (loader.ts, commitStaged).
  */
-export function stageUpdate(dataDir: string, image: ImageFiles, o: UpdateOptions = {}): Result<Manifest> {
+export function stageUpdate(dataDir: string, image: ImageFiles, o: UpdateOptions = {}): Result<Update> {
   const f = o.flash ?? new NodeFlash(dataDir);
-  const v = verifyUpdate(f, image, o);
+  const v = verifyUpdate(dataDir, image, { ...o, flash: f });
   if (!v.ok) return v;
   removeTree(f, STAGING);
   for (const n of IMAGE_FILES) f.write(`${STAGING}/${n}`, image.get(n)!);
@@ -167,13 +226,15 @@ export interface CommitReport { committed: Manifest | null; refused: string | nu
  * the inactive slot by one rename, then the pointer is switched by another. A slot left whole with a
  * newer generation than the active one (power lost between the two renames) is switched to here.
  */
-export function commitStaged(f: Flash, o: UpdateOptions = {}): CommitReport {
+export function commitStaged(dataDir: string, o: UpdateOptions = {}): CommitReport {
+  const f = o.flash ?? new NodeFlash(dataDir);
+  const opts: UpdateOptions = { ...o, flash: f };
   const log: string[] = [];
   let committed: Manifest | null = null, refused: string | null = null;
   const stagedGen = generation(f, STAGING);
   if (f.list(STAGING).length && stagedGen === null) { log.push('removed an incomplete staging area'); removeTree(f, STAGING); }
   if (stagedGen !== null) {
-    const v = verifyUpdate(f, readImageFiles(f, STAGING), o);
+    const v = verifyUpdate(dataDir, readImageFiles(f, STAGING), opts);
     if (!v.ok) {
       refused = v.error;
       log.push(`refused the staged update: ${v.error}`);
@@ -195,7 +256,7 @@ export function commitStaged(f: Flash, o: UpdateOptions = {}): CommitReport {
     if (s === act) continue;
     const g = generation(f, slotDir(s));
     if (g === null || (inst && g <= inst.generation)) continue;
-    const v = verifyUpdate(f, readImageFiles(f, slotDir(s)), o);
+    const v = verifyUpdate(dataDir, readImageFiles(f, slotDir(s)), opts);
     if (!v.ok) { log.push(`slot ${s} is newer but refused: ${v.error}`); continue; }
     replaceFile(f, ACTIVE, text(`${s}\n`));
     committed = v.value;

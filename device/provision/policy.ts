@@ -35,6 +35,18 @@ export function signPolicy(json: unknown, key: KeyPair): Uint8Array {
   return sign1(encode(preparePolicy(json)), key.secretKey);
 }
 
+/**
+ * The version a signed policy names, read WITHOUT checking its signature: for comparing versions
+ * (the loader, the policy floor of SPEC §4) only; the agent checks the signature before it trusts one.
+ * null when the bytes are not a COSE_Sign1 whose payload has an integer version.
+ */
+export function signedPolicyVersion(bytes: Uint8Array | null): number | null {
+  const s = bytes ? parseSign1(bytes, 'policy') : null;
+  const d = s && s.ok ? decode(s.value.payload, 'policy payload') : null;
+  const v = d && d.ok && d.value && typeof d.value === 'object' ? (d.value as { version?: unknown }).version : null;
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : null;
+}
+
 export interface ShownPolicy { policy: Record<string, unknown> | null; signature: 'valid' | 'invalid' | 'unchecked'; errors: string | null }
 
 export function openPolicyFile(bytes: Uint8Array, pub: Uint8Array | null): ShownPolicy {

@@ -21,6 +21,9 @@ export interface Faults {
   signerDown: boolean;
 }
 
+/** The firmware version the simulated terminal reports (sys.firmware); images' minFirmware is checked against it. */
+export const SIM_FIRMWARE = 'host-sim-1';
+
 export interface NodeHalOptions {
   dir: string;
   storageBytes: number;
@@ -170,7 +173,7 @@ export class NodeHal implements Hal {
   sys = {
     heapFreeBytes: (): number => this.heapFreeOverride ?? (this.opts.heapFree ? this.opts.heapFree() : 512 * 1024),
     batteryPct: (): number => this.battery,
-    firmware: (): string => this.opts.firmware ?? 'host-sim-1',
+    firmware: (): string => this.opts.firmware ?? SIM_FIRMWARE,
   };
 
   log = (level: 0 | 1 | 2 | 3, msg: string): void => {

@@ -9,7 +9,8 @@ import { HAL_ABI } from '../core/hal/types';
 import { readSecretKey } from '../node/keys';
 import { checkOutDir, imageFiles, readFileBytes, readPub, releaseKeyPath, writeImage } from '../../device/provision/image';
 import { hashHex, parseKeyLines, versionNumber, verifyImage } from '../../device/provision/manifest';
-import { readImageDir, verifyUpdate, NodeFlash } from '../../device/provision/flash';
+import { readImageDir, verifyUpdate } from '../../device/provision/flash';
+import { SIM_FIRMWARE } from '../../host-sim/hal/node-hal';
 import { installImage } from '../../host-sim/loader';
 import { UsageError } from '../node/errors';
 import { need, type Command, type Parsed } from './command';
@@ -79,7 +80,7 @@ function verify({ values: a, out }: Parsed): number {
     anchors = k.value;
   }
   if (a.data && !existsSync(a.data as string)) throw new UsageError(`--data ${a.data}: no such folder`);
-  const v = a.data ? verifyUpdate(new NodeFlash(a.data as string), files)
+  const v = a.data ? verifyUpdate(a.data as string, files, { firmware: SIM_FIRMWARE })
     : verifyImage(files, { anchors, installedVersion: null, halAbi: HAL_ABI });
   if (!v.ok) { out(`INVALID: ${v.error}`); return 1; }
   const against = a.data ? `as an update for ${a.data}` : anchors ? `against ${a.release}` : 'against its own release key';
@@ -105,7 +106,7 @@ export const IMAGE: Command[] = [{
   run: build,
 }, {
   name: 'image flash',
-  summary: "Writes an image into a terminal's flash through the A/B update path. Refused images leave the installed one untouched (exit 1).",
+  summary: "Verifies the whole image (signature, every hash, HAL ABI, firmware), then its version and policy against the terminal's, then writes it into the terminal's flash through the A/B update path. The installed version is 'already installed' only byte for byte. A refused image writes nothing (exit 1).",
   options: {
     image: { type: 'string', arg: 'DIR', help: 'the image folder', required: true },
     data: { type: 'string', arg: 'DIR', help: "the terminal's data folder (its flash)", required: true },
@@ -114,7 +115,7 @@ export const IMAGE: Command[] = [{
   run: flash,
 }, {
   name: 'image verify',
-  summary: 'Checks an image: manifest signature, every hash, HAL ABI; against a release key, or as an update for a terminal. Exit 1 when it does not verify.',
+  summary: "Checks an image: manifest signature, every hash, HAL ABI; against a release key, or as an update for a terminal (also its firmware, version and the terminal's policy floor). Exit 1 when it does not verify.",
   options: {
     image: { type: 'string', arg: 'DIR', help: 'the image folder', required: true },
     release: { type: 'string', arg: 'RELEASE.pub', help: 'the release key(s) to check against' },

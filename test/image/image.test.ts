@@ -114,11 +114,12 @@ describe('updates, first flash and fallback', () => {
   });
 
   it('release key rotation: an image signed by the old key that also trusts the next one', async () => {
+    // Policy 2 from here on: the terminal has held version 2, its floor (SPEC §4).
     const next = newKeyPair();
     rotated = next;
-    const d = img({ version: 8, keys, nextRelease: [next.pub], bundle: bundleVariant('v8') });
+    const d = img({ version: 8, keys, policyVersion: 2, nextRelease: [next.pub], bundle: bundleVariant('v8') });
     expect(installImage(data, d)).toMatchObject({ ok: true, loaded: { manifest: { version: 8 } } });
-    const d2 = img({ version: 9, keys: { ...keys, release: next }, bundle: bundleVariant('v9') });
+    const d2 = img({ version: 9, keys: { ...keys, release: next }, policyVersion: 2, bundle: bundleVariant('v9') });
     expect(installImage(data, d2)).toMatchObject({ ok: true, loaded: { manifest: { version: 9 } } });
     expect(await bootVm(data)).toMatchObject({ version: 9 });
     expect(installImage(data, img({ version: 10, keys }))).toMatchObject({ ok: false, check: 'signature' });
@@ -130,7 +131,7 @@ describe('updates, first flash and fallback', () => {
     const p = join(data, 'img/a/agent.js');
     writeFileSync(p, 'globalThis.agent = null;');
     const release = rotated!;
-    expect(stageUpdate(data, makeImage({ version: 10, keys: { ...keys, release }, bundle: bundleVariant('v10') })).ok).toBe(true);
+    expect(stageUpdate(data, makeImage({ version: 10, keys: { ...keys, release }, policyVersion: 2, bundle: bundleVariant('v10') })).ok).toBe(true);
     const l = loadInstalledImage(data);
     expect(l).toMatchObject({ ok: true, slot: 'a', manifest: { version: 10 }, committed: { version: 10 } });
     if (l.ok) expect(l.log.join('\n')).toMatch(/slot a refused[\s\S]*fell back to slot b[\s\S]*committed version 10 \(test-10\) to slot a/);

@@ -23,14 +23,14 @@ beforeAll(async () => {
   base = tmp();
   // Both slots in use, so the update first has to clear the inactive one, file by file.
   const older = imageDir({ version: 1, keys, bundle: bundleVariant('older') });
-  const d = imageDir({ version: 1, keys, bundle: bundleVariant('old') });
+  const d = imageDir({ version: 2, keys, bundle: bundleVariant('old') });
   dirs.push(older, d, base);
   oldImg = readImage(d);
   expect(installImage(base, older)).toMatchObject({ ok: true, loaded: { slot: 'a' } });
   expect(installImage(base, d)).toMatchObject({ ok: true, loaded: { slot: 'b' } });
   await bootVm(base); // the terminal has run: device key, journal, held policy version 1
   // The update changes everything the loader touches: bundle, operator key, policy version.
-  newImg = makeImage({ version: 2, keys: { ...keys, operator: newKeyPair() }, policyVersion: 2, bundle: bundleVariant('new') });
+  newImg = makeImage({ version: 3, keys: { ...keys, operator: newKeyPair() }, policyVersion: 2, bundle: bundleVariant('new') });
 });
 afterAll(() => { dirs.forEach(rm); useEd25519(portableEd25519); });
 

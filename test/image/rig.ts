@@ -1,13 +1,15 @@
 // Shared set-up for the image tests: keys, signed policies, images built in memory or on disk from
-// the real bundle, and a QuickJS boot of whatever the loader picks from a data folder.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// the real bundle, a QuickJS boot of whatever the loader picks from a data folder, and a snapshot of
+// a data folder's bytes (a refused image must leave them as they were).
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { newKeyPair, type KeyPair } from '../../src/node/keys';
 import { signPolicy } from '../../device/provision/policy';
 import { imageFiles, writeImage } from '../../device/provision/image';
-import type { ImageFiles } from '../../device/provision/manifest';
+import { hashHex, type ImageFiles } from '../../device/provision/manifest';
+import { toHex } from '../../src/core/util/bytes';
 import { loadInstalledImage } from '../../host-sim/loader';
 import { NodeHal } from '../../host-sim/hal/node-hal';
 import { DeviceVM } from '../../host-sim/vm/vm';
@@ -58,8 +60,11 @@ export function imageDir(o: ImgOpts): string {
 
 export const START = sh('2026-03-02T10:00');
 
-/** Boots whatever the loader picks in `dataDir` inside QuickJS and returns the agent's status. */
-export async function bootVm(dataDir: string): Promise<{ version: number; slot: string; status: Record<string, any> }> {
+/**
+ * Boots whatever the loader picks in `dataDir` inside QuickJS and returns the agent's status;
+ * `installPolicy` is handed to the running agent as a policy command would (journaled if taken).
+ */
+export async function bootVm(dataDir: string, o: { installPolicy?: Uint8Array } = {}): Promise<{ version: number; slot: string; status: Record<string, any> }> {
   const l = loadInstalledImage(dataDir);
   if (!l.ok) throw new Error(`loader: ${l.reason}`);
   const hal = new NodeHal({ dir: dataDir, storageBytes: 4 << 20, startWallMs: START });
@@ -68,9 +73,26 @@ export async function bootVm(dataDir: string): Promise<{ version: number; slot: 
   try {
     const r = vm.start({ dev: 'T-IMG', fleet: 'test' }, 'power-on');
     if (!r.ok) throw new Error(`agent.start: ${r.error}`);
+    if (o.installPolicy) {
+      const p = vm.call('installPolicy', { cose: toHex(o.installPolicy) });
+      if (!p.ok) throw new Error(`installPolicy: ${p.error}`);
+    }
     const d = vm.call('preflight', { ref: `B${Date.now() % 100000}`, type: 'balance', channel: 'card', amountMinor: 0, entryMode: '051', conditionCode: '00' });
     if (!d.ok) throw new Error(`preflight: ${d.error}`);
     vm.call('shutdown');
     return { version: l.manifest.version, slot: l.slot, status: r.value };
   } finally { vm.dispose(); }
+}
+
+/** Every file and folder under `dir` with a hash of its bytes: equal snapshots mean nothing was written. */
+export function folderBytes(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (rel: string) => {
+    for (const e of readdirSync(join(dir, rel), { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) { out[`${r}/`] = 'folder'; walk(r); } else out[r] = hashHex(new Uint8Array(readFileSync(join(dir, r))));
+    }
+  };
+  walk('');
+  return out;
 }
