@@ -8,7 +8,8 @@ import { dirname, join } from 'node:path';
 import { HAL_ABI } from '../../src/core/hal/types';
 import { parseEntry } from '../../src/core/journal/entry';
 import { KIND_ENTRY } from '../../src/core/journal/frame';
-import { readRecords } from '../../src/core/journal/journal';
+import { readRecords } from '../../src/core/journal/export';
+import { decodeFloors, FLOORS } from '../../src/core/journal/checkpoint';
 import { readPolicyFile } from '../../src/core/policy/store';
 import { equalBytes } from '../../src/core/util/bytes';
 import { fail, ok, type Result } from '../../src/core/util/result';
@@ -153,6 +154,10 @@ export interface UpdateOptions { flash?: Flash; halAbi?: number; firmware?: stri
 export function policyFloor(dataDir: string): number {
   const hal = readOnlyFlash(dataDir);
   let floor = signedPolicyVersion(readPolicyFile(hal)) ?? 0;
+  // The floors file outlives compaction (src/core/journal/checkpoint.ts); the journal says the rest.
+  const n = hal.storage.size(FLOORS);
+  const fl = decodeFloors(n > 0 ? hal.storage.read(FLOORS, 0, n) : null);
+  if (fl.ok) floor = Math.max(floor, fl.value.policyVersion);
   readRecords(hal, (r) => {
     if (r.kind !== KIND_ENTRY) return;
     const e = parseEntry(r.payload);
