@@ -12,11 +12,7 @@ import { isValidZone, transitions } from '../../src/node/tz';
 import { UsageError } from '../../src/node/errors';
 import type { KeyPair } from '../../src/node/keys';
 
-export function readJsonFile(path: string, what: string): unknown {
-  let text: string;
-  try { text = readFileSync(path, 'utf8'); } catch { throw new UsageError(`${what} ${path}: cannot be read`); }
-  try { return JSON.parse(text); } catch (e) { throw new UsageError(`${what} ${path}: not valid JSON (${(e as Error).message})`); }
-}
+export { readJsonFile } from '../../src/node/json';
 
 /** Validates authored JSON and returns it with `site.tz` added, ready to sign. */
 export function preparePolicy(json: unknown): Record<string, unknown> {

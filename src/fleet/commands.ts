@@ -6,14 +6,14 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { join } from 'node:path';
 import { encode } from '../core/codec/cbor';
 import { sign1 } from '../core/crypto/cose';
-import { COMMAND_KINDS, type CommandKind } from '../core/agent/commands';
+import { COMMAND_KINDS, MAX_COUNTER, type CommandKind } from '../core/agent/commands';
 import { fail, ok, type Result } from '../core/util/result';
 import type { KeyPair } from '../node/keys';
 
 export { COMMAND_KINDS, type CommandKind };
 
 /** The largest counter a command may carry: a terminal must still be able to accept a later one. */
-export const MAX_COUNTER = 2 ** 40;
+export { MAX_COUNTER };
 
 export interface CommandSpec { dev: string; kind: string; n: number; exp: number; args?: Record<string, unknown> }
 

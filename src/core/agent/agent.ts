@@ -19,6 +19,7 @@ import { makeContext, type AgentConfig, type Context } from './context';
 import { PolicyHolder } from './policy';
 import { Reversals } from './reversals';
 import { DEFAULT_SEALING, Sealing } from './sealing';
+import { Noise } from './noise';
 import { Settlement } from './settlement';
 import { Transactions } from './transactions';
 
@@ -36,6 +37,7 @@ export class Agent {
   readonly tx: Transactions;
   readonly settlement: Settlement;
   readonly telemetry: Telemetry;
+  readonly noise: Noise;
   recovery: RecoveryReport | null = null;
   private lastScrubMs: number | null = null;
 
@@ -47,6 +49,7 @@ export class Agent {
     this.reversals = new Reversals(this.ctx);
     this.tx = new Transactions(this.ctx, this.policy, this.reversals);
     this.settlement = new Settlement(this.ctx, this.sealing);
+    this.noise = new Noise(this.ctx, () => this.policy.policy?.resources.minStorageFreeBytes ?? 10240);
     this.telemetry = new Telemetry({
       hal, cfg, outbox: this.journal, now: this.ctx.now,
       birth: () => { const s = this.status(); return { dev: s.dev, pub: s.pub, abi: s.abi, seq: s.seq, policyVersion: s.policyVersion }; },
@@ -106,6 +109,7 @@ export class Agent {
     const mono = this.hal.clock.monoMs();
     if (this.lastScrubMs === null || mono - this.lastScrubMs >= SCRUB_EVERY_MS) { this.lastScrubMs = mono; this.journal.scrub(); }
     for (const d of this.journal.foundDamage.splice(0)) this.reportDamage(d.lost, d.unverifiable, d.cause);
+    this.noise.tick();
     const sealed = this.sealing.sealIfDue(this.policy.policy?.sealing ?? DEFAULT_SEALING);
     this.journal.hashHead();
     this.journal.checkpointIfDue();
@@ -113,7 +117,7 @@ export class Agent {
     return { sealed };
   }
 
-  shutdown(): void { this.sealing.sealNow(); this.journal.writeCheckpoint(); }
+  shutdown(): void { this.noise.flush(); this.sealing.sealNow(); this.journal.writeCheckpoint(); }
 
   /** What the platform tells the agent: the link, a tick, or a message on `cmd` or `ack`; a command is answered. */
   onEvent(ev: HalEvent): { command?: CommandOutcome } | null {
@@ -128,7 +132,7 @@ export class Agent {
 
   ack(bytes: Uint8Array): AckOutcome {
     const a = readAck(this.ctx, bytes);
-    if (!a.ok) this.hal.log(2, a.why);
+    if (!a.ok) { this.hal.log(2, a.why); this.noise.admit('ack'); }
     else if (a.advanced) this.telemetry.acked(a.seq);
     return a;
   }
@@ -138,6 +142,7 @@ export class Agent {
       installPolicy: (b) => this.policy.install(b),
       rotateKey: () => this.sealing.rotateKey(),
       resendFrom: (seq) => this.telemetry.resendFrom(seq),
+      noise: this.noise,
     }, bytes);
   }
 

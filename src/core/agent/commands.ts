@@ -8,8 +8,11 @@ import { rec, type AcceptedCommand } from '../journal/records';
 import { trustAnchors } from '../policy/store';
 import type { Result } from '../util/result';
 import type { Context } from './context';
+import type { Noise } from './noise';
 
 export const COMMAND_KINDS = ['policy', 'hours-extend', 'resend', 'lock', 'unlock', 'rotate-key', 'image-update'] as const;
+/** The largest command counter accepted (and signed, src/fleet/commands.ts): far below 2^53. */
+export const MAX_COUNTER = 2 ** 40;
 export type CommandKind = (typeof COMMAND_KINDS)[number];
 
 /** What a command may act on; the agent hands these in. */
@@ -18,14 +21,19 @@ export interface CommandTargets {
   rotateKey(): Result<{ newPub: string }>;
   /** Upload the journal again from `seq` (a resend command). */
   resendFrom(seq: number): void;
+  /** The rate limiter refusals go through (noise.ts). */
+  noise: Noise;
 }
 
 export interface CommandOutcome { accepted: boolean; why: string; n: number | null; kind: string | null }
 
 export function applyCommand(ctx: Context, to: CommandTargets, bytes: Uint8Array): CommandOutcome {
   const reject = (why: string, n: number | null = null, kind: string | null = null): CommandOutcome => {
-    const seq = ctx.record(rec.command({ accepted: false, n, kind, reason: 'COMMAND_REJECTED', why }));
-    ctx.alert('COMMAND_REJECTED', { n, kind, why }, seq);
+    // The first refusal of a window in full; the rest counted into one noise entry (noise.ts).
+    if (to.noise.admit(kind ? `command:${kind}` : 'command:unauthenticated')) {
+      const seq = ctx.record(rec.command({ accepted: false, n, kind, reason: 'COMMAND_REJECTED', why }));
+      ctx.alert('COMMAND_REJECTED', { n, kind, why }, seq);
+    }
     return { accepted: false, why, n, kind };
   };
   const o = openSign1(bytes, trustAnchors(ctx.hal, 'operator'), 'command');
@@ -39,6 +47,8 @@ export function applyCommand(ctx: Context, to: CommandTargets, bytes: Uint8Array
   const held = ctx.journal.ledger.cmdCounter;
   if (c.dev !== ctx.cfg.dev) return reject(`addressed to ${String(c.dev)}, not this terminal`, n, kind);
   if (n === null || n < 1) return reject('counter n missing', n, kind);
+  // A counter near 2^53 would leave no room for any later command: refused (SPEC §6).
+  if (n > MAX_COUNTER) return reject(`counter ${n} is beyond ${MAX_COUNTER}`, n, kind);
   if (n <= held) return reject(`counter ${n} not above the last accepted ${held} (replay)`, n, kind);
   if (!Number.isSafeInteger(c.exp)) return reject('expiry exp missing', n, kind);
   if (c.exp <= ctx.now()) return reject(`expired at ${new Date(c.exp).toISOString()}`, n, kind);

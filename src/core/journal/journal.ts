@@ -13,7 +13,7 @@ import { frame, KIND_ENTRY, KIND_SEAL, scanFrames } from './frame';
 import { apply, emptyLedger, type Ledger } from './ledger';
 import type { JournalRecord } from './records';
 import { recover, type RecoveryReport } from './recovery';
-import { SEGMENT_BYTES, segName } from './segments';
+import { presentIn, SEGMENT_BYTES, segmentGaps, segName } from './segments';
 
 export type { RecoveryReport } from './recovery';
 
@@ -219,20 +219,13 @@ export class Journal {
     if (closed <= 0) return;
     const k = this.scrubAt++ % closed;
     const [n, first] = this.segs[k]!;
-    const next = this.segs[k + 1]![1];
     const name = segName(n);
     const size = this.hal.storage.size(name);
     const b = size > 0 ? this.hal.storage.read(name, 0, size) : null;
-    const s = b ? scanFrames(b) : { records: [], damaged: [{ offset: 0, end: 0, why: 'missing' }] };
-    if (!s.damaged.length) return;
-    const cause = `${name}: ${s.damaged[0]!.why}`;
-    let last = first - 1, sealed = first - 1;
-    const check = (seq: number) => { if (seq > last + 1) this.noteDamage([last + 1, seq - 1], sealed < last ? [sealed + 1, last] : null, cause); };
-    for (const r of s.records) {
-      if (r.kind === KIND_ENTRY) { const e = parseEntry(r.payload); if (!e.ok) continue; check(e.value.seq); last = e.value.seq; }
-      else { const sl = parseSeal(r.payload); if (sl.ok && sl.value.payload.seq === last) sealed = last; }
-    }
-    check(next);
+    const p = b ? presentIn(b) : { present: [], damage: size < 0 ? 'missing' : 'empty' };
+    if (!p.damage) return;
+    const g = segmentGaps(p.present, first, this.segs[k + 1]![1]);
+    for (let i = 0; i < g.lost.length; i++) this.noteDamage(g.lost[i]!, g.unverifiable[i] ?? null, `${name}: ${p.damage}`);
   }
 
   /** The stored entry `seq` and the seal right after it, if that seal covers it (a key rotation's proof). */

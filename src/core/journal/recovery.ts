@@ -11,7 +11,7 @@ import type { Hal } from '../hal/types';
 import { equalBytes } from '../util/bytes';
 import { applyFloors, CHECKPOINTS, decodeCheckpoint, decodeFloors, FLOORS, type Checkpoint, type Floors, type SegInfo } from './checkpoint';
 import { chainHash, parseEntry, parseSeal, ZERO32 } from './entry';
-import { KIND_ENTRY, scanFrames } from './frame';
+import { KIND_ENTRY, MAGIC, scanFrames } from './frame';
 import { apply, emptyLedger, type Ledger } from './ledger';
 
 /** What recovery sets up in the journal it recovers (journal.ts implements it). */
@@ -20,7 +20,7 @@ export interface JournalState {
   sealedSeq: number; oldestUnsealedT: number; segs: SegInfo[]; seg: number; segSize: number; stateLost: string | null;
   setCheckpointSlot(loaded: number | null): void;
 }
-import { segName, segNumbers } from './segments';
+import { presentIn, segmentGaps, segName, segNumbers } from './segments';
 
 export interface RecoveryReport {
   seq: number; tornBytes: number; replayed: number; bytesRead: number; fromCheckpoint: boolean;
@@ -106,12 +106,21 @@ function replay(hal: Hal, j: JournalState, segs: number[], c: Checkpoint | null,
       const [n, first, bytes] = c.segs[k]!;
       const next = c.segs[k + 1]?.[1] ?? c.seq + 1;
       const size = st.size(segName(n));
-      if (size < 0) lose(first, Math.min(next - 1, c.seq), `segment ${segName(n)} is missing`, j.sealedSeq + 1);
-      else if (bytes > 0 && size < bytes) rep.note ??= `segment ${segName(n)} is shorter than it was (${size} of ${bytes} bytes)`;
+      if (size < 0) { lose(first, Math.min(next - 1, c.seq), `segment ${segName(n)} is missing`, j.sealedSeq + 1); continue; }
+      // Cheap checks of a closed segment the replay will not read: its size, and its first frame's header.
+      const head = size >= 2 ? st.read(segName(n), 0, 2) : null;
+      const suspect = (bytes > 0 && size < bytes) || !head || head[0] !== MAGIC;
+      if (!suspect || n >= (startSegOf(c) ?? Infinity)) continue;
+      const b = read(hal, segName(n));
+      rep.bytesRead += b?.length ?? 0;
+      const p = b ? presentIn(b) : { present: [], damage: 'empty' };
+      const g = segmentGaps(p.present, first, Math.min(next, c.seq + 1));
+      const why = `segment ${segName(n)}: ${size < bytes ? `cut to ${size} of ${bytes} bytes` : p.damage ?? 'damaged'}`;
+      g.lost.forEach((x, i) => { rep.lost.push(x); if (g.unverifiable[i]) rep.unverifiable.push(g.unverifiable[i]!); rep.cause ??= why; });
     }
   }
   // Replay from the segment that holds the checkpoint's last entry (it is checked against the head).
-  const startSeg = c ? [...c.segs].reverse().find((s) => s[1] <= c.seq)?.[0] ?? segs[0] : segs[0];
+  const startSeg = c ? startSegOf(c) ?? segs[0] : segs[0];
   const firstKept = c ? (c.segs[0]?.[1] ?? c.seq + 1) : floors ? floors.firstSeq : 1;
   let checked = !c || c.seq === 0;
   let expectStart = !c;  // without a checkpoint the first entry must be where the floors say the journal begins
@@ -149,7 +158,7 @@ function replay(hal: Hal, j: JournalState, segs: number[], c: Checkpoint | null,
       if (expectStart) {
         expectStart = false;
         if (x.seq > 1 && !floors) { rep.stateLost = `the journal begins at seq ${x.seq}, and neither a checkpoint nor the floors say what came before`; break; }
-        if (floors) applyFloors(j.ledger, floors);
+        // (the floors are raised into the ledger after the replay: they are its values at their own time)
         if (x.seq > firstKept) lose(firstKept, x.seq - 1, `the journal begins at seq ${x.seq}, the floors say ${firstKept}`, firstKept);
         j.ledger.seq = x.seq - 1;
       } else if (x.seq !== j.ledger.seq + 1) lose(j.ledger.seq + 1, x.seq - 1, cause, j.sealedSeq + 1);
@@ -191,4 +200,9 @@ function replay(hal: Hal, j: JournalState, segs: number[], c: Checkpoint | null,
   if (rep.cause && !rep.lost.length) { rep.note ??= rep.cause; rep.cause = null; }
   rep.seq = j.ledger.seq;
   return { ok: true, report: rep };
+}
+
+/** The segment holding the checkpoint's last entry: where replay starts. */
+function startSegOf(c: Checkpoint): number | undefined {
+  return [...c.segs].reverse().find((s) => s[1] <= c.seq)?.[0];
 }
