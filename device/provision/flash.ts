@@ -10,7 +10,7 @@ import { parseEntry } from '../../src/core/journal/entry';
 import { KIND_ENTRY } from '../../src/core/journal/frame';
 import { readRecords } from '../../src/core/journal/export';
 import { decodeFloors, FLOORS } from '../../src/core/journal/checkpoint';
-import { readPolicyFile } from '../../src/core/policy/store';
+import { POLICY_COPY, readPolicyFile } from '../../src/core/policy/store';
 import { equalBytes } from '../../src/core/util/bytes';
 import { fail, ok, type Result } from '../../src/core/util/result';
 import { readOnlyFlash } from '../../src/node/flash-folder';
@@ -147,13 +147,13 @@ export interface UpdateOptions { flash?: Flash; halAbi?: number; firmware?: stri
 
 /**
  * SPEC §4: the policy version floor, the highest policy version this terminal has ever held, the
- * provisioned one included: the held policy.cose, every policy the journal says it took, and the
+ * provisioned one included: the held policy.cose and its copy, every policy the journal says it took, and the
  * version every boot ran under. The one place the floor is computed (a kept floor file may replace
  * the journal scan); the data folder is only read.
  */
 export function policyFloor(dataDir: string): number {
   const hal = readOnlyFlash(dataDir);
-  let floor = signedPolicyVersion(readPolicyFile(hal)) ?? 0;
+  let floor = Math.max(signedPolicyVersion(readPolicyFile(hal)) ?? 0, signedPolicyVersion(readPolicyFile(hal, POLICY_COPY)) ?? 0);
   // The floors file outlives compaction (src/core/journal/checkpoint.ts); the journal says the rest.
   const n = hal.storage.size(FLOORS);
   const fl = decodeFloors(n > 0 ? hal.storage.read(FLOORS, 0, n) : null);

@@ -34,13 +34,14 @@ afterAll(async () => {
 
 it(`${TERMINALS} terminals into two consumers: every entry stored once, duplicates dropped, loss 0`, async () => {
   const db = join(dir, 'fleet.sqlite');
-  for (const id of ['c1', 'c2']) {
-    consumers.push(await spawnConsumer(['--broker', broker.url, '--registry', fleet.registry, '--db', db, '--backend-key', fleet.backendKeyFile,
-      '--share', 'load', '--client-id', `pf-load-${id}`, '--json', '--once-idle-ms', '3000']));
-  }
-  await Promise.all(consumers.map((c) => c.ready));
+  // The terminals connect first: on a busy machine 1,000 connects outlast the consumers' idle exit.
   const ts = fleet.terminals;
   for (let i = 0; i < ts.length; i += 100) await Promise.all(ts.slice(i, i + 100).map((t) => t.connect(broker.url)));
+  for (const id of ['c1', 'c2']) {
+    consumers.push(await spawnConsumer(['--broker', broker.url, '--registry', fleet.registry, '--db', db, '--backend-key', fleet.backendKeyFile,
+      '--share', 'load', '--client-id', `pf-load-${id}`, '--json', '--once-idle-ms', '6000']));
+  }
+  await Promise.all(consumers.map((c) => c.ready));
 
   const t0 = performance.now();
   await Promise.all(ts.map(async (t) => {

@@ -146,8 +146,14 @@ describe('4. an older policy never replaces a newer one', () => {
     const c = r.agent.command(command(r, { n: 1, kind: 'policy', policy: v1 }));
     expect(c.accepted).toBe(false);
     expect(c.why).toMatch(/version 1 is lower than the held version 5/);
-    // A genuine older policy.cose put in place of the held one: the boot refuses it too.
+    // A genuine older policy.cose put in place of the held one: the boot refuses it and goes back
+    // to its copy of the newer one, which heals the file.
     writeFileSync(join(r.dir, 'policy.cose'), v1);
+    r = reboot(r, 'restart');
+    expect(r.agent.policy.policy?.version).toBe(5);
+    expect(Buffer.compare(readFileSync(join(r.dir, 'policy.cose')), readFileSync(join(r.dir, 'policy.copy')))).toBe(0);
+    // Both put in its place: refused, and the terminal does not trade under it.
+    writeFileSync(join(r.dir, 'policy.cose'), v1); writeFileSync(join(r.dir, 'policy.copy'), v1);
     r = reboot(r, 'restart');
     expect(r.agent.policy.policy).toBeNull();
     expect(r.agent.policy.problem?.name).toBe('POLICY_INVALID');

@@ -2,7 +2,8 @@
 // signed policy that verifies against the image's operator key and is not older than the one held.
 // A refused policy is journaled with its reason and never replaces the held one.
 
-import { openPolicy, readPolicyFile, writePolicyFile } from '../policy/store';
+import { openPolicy, POLICY_COPY, POLICY_FILE, readPolicyFile, writePolicyFile } from '../policy/store';
+import { equalBytes } from '../util/bytes';
 import type { Policy } from '../policy/types';
 import { reason, type Reason } from '../reasons/catalog';
 import { rec } from '../journal/records';
@@ -16,11 +17,25 @@ export class PolicyHolder {
 
   constructor(private ctx: Context) {}
 
+  /**
+   * The held policy: the file, or its copy where the file is rotten, lost or older (a flashed image
+   * may lay down its own older policy). The one that verifies heals the other (SPEC §6).
+   */
   load(): void {
-    const hal = this.ctx.hal;
-    const bytes = readPolicyFile(hal);
+    const hal = this.ctx.hal, held = this.ctx.journal.ledger.policyVersion, now = this.ctx.now();
+    const main = readPolicyFile(hal, POLICY_FILE), copy = readPolicyFile(hal, POLICY_COPY);
+    let bytes = main ?? copy;
     if (!bytes) { this.policy = null; this.problem = reason('POLICY_MISSING'); return; }
-    const o = openPolicy(hal, bytes, this.ctx.journal.ledger.policyVersion, this.ctx.now());
+    let o = openPolicy(hal, bytes, held, now);
+    if (!o.ok && main && copy && !equalBytes(main, copy)) {
+      const c = openPolicy(hal, copy, held, now);
+      // The copy wins when it verifies, or when it is genuine but expired and the file is not even that.
+      if (c.ok || (c.reason?.name === 'POLICY_EXPIRED' && o.reason?.name !== 'POLICY_EXPIRED')) { o = c; bytes = copy; }
+    }
+    if (o.ok || o.reason?.name === 'POLICY_EXPIRED') {
+      if (!main || !equalBytes(main, bytes)) hal.storage.replace(POLICY_FILE, bytes);
+      if (!copy || !equalBytes(copy, bytes)) hal.storage.replace(POLICY_COPY, bytes);
+    }
     if (o.ok) { this.policy = o.value.policy; this.problem = null; return; }
     // An expired but genuine policy still drives the checks; POLICY_EXPIRED then fires on each.
     if (o.reason?.name === 'POLICY_EXPIRED') {

@@ -6,18 +6,18 @@
 import { decode, decodeMaps, encode } from '../codec/cbor';
 import { PUB_FILE, readPub } from '../crypto/device-key';
 import type { Hal } from '../hal/types';
-import { concat } from '../util/bytes';
+import { concat, equalBytes } from '../util/bytes';
 import { fail, ok, type Result } from '../util/result';
 import { parseEntry, parseSeal } from './entry';
 import { FORMAT_VERSION } from './format';
-import { KIND_ENTRY, KIND_SEAL, scanFrames, type Framed } from './frame';
+import { frame, KIND_ENTRY, KIND_SEAL, KIND_STATE, scanFrames, type Framed } from './frame';
 import { segName, segNumbers } from './segments';
 
 /** Header keys (docs/journal.cddl `export-header`); key 0 tells a header from an entry. */
 export const HEADER = { magic: 0, format: 1, dev: 2, firstKey: 3, rotations: 4, firstSeq: 5 } as const;
 export const HEADER_MAGIC = 'preflight-journal';
-/** The proofs of key rotations, kept beside the journal where compaction never reaches. */
-export const KEYS_FILE = 'keys';
+/** The proofs of key rotations, kept beside the journal where compaction never reaches: two CRC-framed copies. */
+export const KEYS_FILES = ['keys/0', 'keys/1'] as const;
 
 /** A key rotation as proven by the journal: the key-rotate entry and the old key's seal over it. */
 export type RotationProof = [entry: Uint8Array, seal: Uint8Array];
@@ -43,18 +43,33 @@ export function parseHeader(b: Uint8Array): Result<ExportHeader> | null {
   return ok({ dev, firstKey: key, rotations: rot as RotationProof[], firstSeq: first });
 }
 
-export function readRotationProofs(hal: Hal): RotationProof[] {
-  const n = hal.storage.size(KEYS_FILE);
-  const b = n > 0 ? hal.storage.read(KEYS_FILE, 0, n) : null;
-  const d = b ? decode(b, 'keys') : null;
-  return d && d.ok && Array.isArray(d.value) ? (d.value as RotationProof[]).filter((p) => Array.isArray(p) && p[0] instanceof Uint8Array && p[1] instanceof Uint8Array) : [];
+/** The proofs in one copy, or null when the copy is absent or damaged. */
+function readProofCopy(hal: Hal, name: string): RotationProof[] | null {
+  const n = hal.storage.size(name);
+  const b = n > 0 ? hal.storage.read(name, 0, n) : null;
+  const s = b ? scanFrames(b) : null;
+  if (!s || s.damaged.length || s.records.length !== 1 || s.records[0]!.kind !== KIND_STATE) return null;
+  const d = decode(s.records[0]!.payload, 'keys');
+  if (!d.ok || !Array.isArray(d.value)) return null;
+  const all = d.value as unknown[];
+  return all.every((p) => Array.isArray(p) && p[0] instanceof Uint8Array && p[1] instanceof Uint8Array) ? all as RotationProof[] : null;
 }
+
+/** Every rotation proof either copy holds (a copy may be older, or damaged). */
+export function readRotationProofs(hal: Hal): RotationProof[] {
+  const out: RotationProof[] = [];
+  for (const name of KEYS_FILES) for (const p of readProofCopy(hal, name) ?? []) if (!out.some((x) => equalBytes(x[0], p[0]))) out.push(p);
+  return out;
+}
+
+const seqOf = (b: Uint8Array) => { const e = parseEntry(b); return e.ok ? e.value.seq : 0; };
 
 /** Keeps a rotation's proof (after the old key sealed it) so an export can show it after compaction. */
 export function keepRotationProof(hal: Hal, p: RotationProof): void {
   const all = readRotationProofs(hal);
-  if (all.some((x) => x[0].length === p[0].length && x[0].every((v, i) => v === p[0][i]))) return;
-  hal.storage.replace(KEYS_FILE, encode([...all, p]));
+  if (all.some((x) => equalBytes(x[0], p[0]))) return;
+  const b = frame(KIND_STATE, encode([...all, p]));
+  for (const name of KEYS_FILES) hal.storage.replace(name, b);
 }
 
 /**
@@ -96,7 +111,7 @@ export function deviceOf(hal: Hal): string | null {
 /**
  * The export (SPEC §6): the header, then every intact record in journal order. A record lost to
  * flash damage is not in it; the flash-damage entry that reports it is. `firstSeq` is the export's
- * first entry; rotations proven before it go in the header (the ones after it are in the journal).
+ * first entry; the header carries the proof of every rotation, so compaction or damage never hides one.
  */
 export function exportJournal(hal: Hal): { bytes: Uint8Array; records: number; body: Uint8Array[]; warning: string | null } {
   const parts: Uint8Array[] = [];
@@ -109,7 +124,8 @@ export function exportJournal(hal: Hal): { bytes: Uint8Array; records: number; b
   });
   const dev = deviceOf(hal) ?? '';
   const firstKey = readPub(hal, PUB_FILE) ?? new Uint8Array(32);
-  const rotations = readRotationProofs(hal).filter((p) => { const e = parseEntry(p[0]); return e.ok && e.value.seq < firstSeq; });
+  // Every proven rotation, in order: also those whose entry is in the body, or was lost to damage.
+  const rotations = readRotationProofs(hal).sort((a, b) => seqOf(a[0]) - seqOf(b[0]));
   const header = encodeHeader({ dev, firstKey, rotations, firstSeq: firstSeq || 1 });
   return { bytes: concat(header, ...parts), records: parts.length, body: parts, warning };
 }

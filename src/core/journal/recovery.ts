@@ -89,6 +89,7 @@ function replay(hal: Hal, j: JournalState, segs: number[], c: Checkpoint | null,
     if (from > to) return;
     // Already reported by an earlier boot: not again.
     if (j.ledger.damaged.some((d) => d[0] <= from && to <= d[1])) return;
+    if (rep.lost.some((d) => d[0] <= from && to <= d[1])) return;   // a missing segment already said it
     rep.lost.push([from, to]);
     if (unsealedFrom <= from - 1) rep.unverifiable.push([unsealedFrom, from - 1]);
     rep.cause ??= cause;
@@ -123,6 +124,8 @@ function replay(hal: Hal, j: JournalState, segs: number[], c: Checkpoint | null,
   const startSeg = c ? startSegOf(c) ?? segs[0] : segs[0];
   const firstKept = c ? (c.segs[0]?.[1] ?? c.seq + 1) : floors ? floors.firstSeq : 1;
   let checked = !c || c.seq === 0;
+  let maxPresent = 0;                 // the highest seq found on flash in the segments read
+  let tailRead = false;
   let expectStart = !c;  // without a checkpoint the first entry must be where the floors say the journal begins
   for (let k = 0; k < segs.length; k++) {
     const n = segs[k]!;
@@ -137,9 +140,12 @@ function replay(hal: Hal, j: JournalState, segs: number[], c: Checkpoint | null,
     const tornAt = last && tail && tail.end === b.length && tail.why.startsWith('torn') ? s.damaged.pop()!.offset : -1;
     const cause = s.damaged.length ? `${name}: ${s.damaged[0]!.why}` : b.length === 0 ? `${name} is empty` : `${name} is missing records`;
     let firstInSeg: number | null = null;
+    // The part of a segment before the checkpoint is not replayed, but a record missing from it is still lost.
+    let seen = (known.get(n)?.[1] ?? 1) - 1, sealedMark = seen;
     for (const r of s.records) {
       if (r.kind !== KIND_ENTRY) {
         const sl = parseSeal(r.payload);
+        if (sl.ok && sl.value.payload.seq === seen) sealedMark = seen;
         if (sl.ok && sl.value.payload.seq === j.ledger.seq && sl.value.payload.seq > j.sealedSeq && equalBytes(sl.value.payload.head, j.head)) {
           j.sealedSeq = sl.value.payload.seq; j.oldestUnsealedT = 0;
         }
@@ -149,6 +155,9 @@ function replay(hal: Hal, j: JournalState, segs: number[], c: Checkpoint | null,
       if (!e.ok) { rep.cause ??= `${name}: an entry that does not parse (${e.error})`; continue; }
       const x = e.value;
       firstInSeg ??= x.seq;
+      if (x.seq <= j.ledger.seq && known.has(n) && x.seq > seen + 1) lose(seen + 1, x.seq - 1, cause, sealedMark + 1);
+      seen = Math.max(seen, x.seq);
+      maxPresent = Math.max(maxPresent, x.seq);
       if (c && x.seq === c.seq) {
         if (!equalBytes(chainHash(r.payload), c.head)) return { ok: false, report: rep }; // a stale or foreign checkpoint
         checked = true;
@@ -171,6 +180,7 @@ function replay(hal: Hal, j: JournalState, segs: number[], c: Checkpoint | null,
     if (firstInSeg !== null) j.segs.push([n, firstInSeg, last ? 0 : b.length]);
     else if (known.has(n)) j.segs.push([n, known.get(n)![1], 0]);
     if (last) {
+      tailRead = true;
       j.seg = n;
       j.segSize = tornAt >= 0 ? tornAt : b.length;
       if (tornAt >= 0) { rep.tornBytes = b.length - tornAt; st.truncate(name, tornAt); }
@@ -178,10 +188,14 @@ function replay(hal: Hal, j: JournalState, segs: number[], c: Checkpoint | null,
       if (s.damaged.length) { j.seg = n + 1; j.segSize = 0; }
     }
   }
-  if (!segs.length) { j.seg = 1; j.segSize = 0; }
+  // The segments from the checkpoint's on are all gone: the next entry opens a segment numbered past
+  // every one the flash or the checkpoint knows, so no name is used twice.
+  if (!tailRead) { j.seg = Math.max(0, ...segs, ...(c ? c.segs.map((x) => x[0]) : [])) + 1; j.segSize = 0; }
   if (c && !checked && !rep.stateLost) {
-    // The checkpoint's last entry is not on flash any more: the checkpoint still knows its head.
-    lose(c.seq, c.seq, `entry ${c.seq} is missing`, c.seq);
+    // The checkpoint's last entry is not on flash any more (the end of the journal was cut or zeroed):
+    // the entries after the last one found are lost; the checkpoint still knows the head to go on from.
+    const from = maxPresent > 0 ? maxPresent + 1 : (startSeg !== undefined ? known.get(startSeg)?.[1] : undefined) ?? firstKept;
+    lose(from, c.seq, `entries ${from}..${c.seq} are missing at the end of the journal`, Math.min(from, c.sealedSeq + 1));
   }
   // Entries the checkpoint or the floors saw that the journal lost at its end: the chain goes on from
   // the newest head they hold, so no seq is ever written twice (no second chain, SPEC §6).

@@ -24,9 +24,10 @@ function refuse(r: VerifyReport, index: number, code: VerifyCode, detail: Record
   return { ...r, valid: false, firstBad: { index, code, detail, reason: verifyMessage(code, detail, 'en') } };
 }
 
-/** The key the first record after the header is sealed with: the first key, through every proven rotation. */
-function keyAfter(h: ExportHeader, first: Uint8Array): Uint8Array | string {
+/** The header's rotation proofs checked in order, each against the key before it: the keys and where they take over. */
+function provenKeys(h: ExportHeader, first: Uint8Array): { seq: number; newPub: Uint8Array }[] | string {
   let pub = first;
+  const out: { seq: number; newPub: Uint8Array }[] = [];
   for (let k = 0; k < h.rotations.length; k++) {
     const [eb, sb] = h.rotations[k]!;
     const e = parseEntry(eb), s = parseSeal(sb);
@@ -34,9 +35,10 @@ function keyAfter(h: ExportHeader, first: Uint8Array): Uint8Array | string {
     if (!np || !e.ok || !s.ok || s.value.payload.seq !== e.value.seq || !equalBytes(s.value.payload.head, chainHash(eb)) || !verifySign1(s.value.cose, pub)) {
       return `rotation proof ${k + 1} does not verify against the key before it`;
     }
+    out.push({ seq: e.value.seq, newPub: np });
     pub = np;
   }
-  return pub;
+  return out;
 }
 
 export function verifyExport(bytes: Uint8Array, given: Uint8Array | null): ExportReport {
@@ -54,9 +56,14 @@ export function verifyExport(bytes: Uint8Array, given: Uint8Array | null): Expor
   const keyFrom = given ? 'given' : header ? 'header' : null;
   if (!first) return out(refuse(empty(), 0, 'BAD_HEADER', { why: 'no header names the first key, and none was given' }), null);
   if (given && header && !equalBytes(given, header.firstKey)) return out(refuse(empty(), 0, 'KEY_MISMATCH'), keyFrom);
-  const pub = header ? keyAfter(header, first) : first;
-  if (typeof pub === 'string') return out(refuse(empty(), 0, 'BAD_HEADER', { why: pub }), keyFrom);
-  const r = verifyRecords(body, pub, { ...newChain(), dev: header?.dev ?? null, pub }, header ? 1 : 0);
+  const proofs = header ? provenKeys(header, first) : [];
+  if (typeof proofs === 'string') return out(refuse(empty(), 0, 'BAD_HEADER', { why: proofs }), keyFrom);
+  // The key in force at the first record: the first key, through every rotation proven before it.
+  let pub = first;
+  const firstBody = body.length ? parseEntry(body[0]!) : null;
+  const start = firstBody && firstBody.ok ? firstBody.value.seq : 1;
+  while (proofs.length && proofs[0]!.seq < start) pub = proofs.shift()!.newPub;
+  const r = verifyRecords(body, pub, { ...newChain(), dev: header?.dev ?? null, pub, proofs }, header ? 1 : 0);
   if (r.valid && r.entries === 0) return out(refuse(r, recs.length ? recs.length - 1 : 0, 'EMPTY'), keyFrom);
   return out(r, keyFrom);
 }

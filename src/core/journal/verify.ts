@@ -32,6 +32,12 @@ export interface ChainState {
   /** The device key now in force: starts as the registered one, follows sealed key rotations. */
   pub?: Uint8Array;
   rotation?: { seq: number; newPub: Uint8Array } | null;
+  /**
+   * Key rotations proven outside the records (the export header's proofs, already checked in
+   * order): a seal past one of them is checked with its key even where the key-rotate entry itself
+   * was lost to flash damage.
+   */
+  proofs?: { seq: number; newPub: Uint8Array }[];
 }
 
 export const newChain = (): ChainState => ({ dev: null, lastSeq: null, lastHash: null, sealedThrough: 0, pending: new Map(), rotation: null });
@@ -63,17 +69,21 @@ function vouched(records: Uint8Array[], from: number, pub: Uint8Array): boolean 
  * lost ranges cover it (and any other gap on the way), reached by an unbroken chain from `at`, and
  * authenticated by the next seal after it. Returns the lost ranges it vouches for, or null.
  */
-function explainedGap(records: Uint8Array[], at: number, from: number, to: number, pub: Uint8Array): [number, number][] | null {
+function explainedGap(records: Uint8Array[], at: number, from: number, to: number, pub: Uint8Array, proofs: { seq: number; newPub: Uint8Array }[] = []): [number, number][] | null {
+  const later = [...proofs];
   const gaps: [number, number][] = [[from, to]];
   let lastHash: Uint8Array | null = null, lastSeq = -1, damage: [number, number][] | null = null;
+  let next: { seq: number; pub: Uint8Array } | null = null;   // a key rotation on the way (SPEC §6)
   const covered = () => damage !== null && gaps.every((g) => damage!.some((d) => d[0] <= g[0] && g[1] <= d[1]));
   for (let k = at; k < records.length && k < at + 100_000; k++) {
     const b = records[k]!;
     if (isSealBytes(b)) {
       if (lastHash === null) continue;
       const s = parseSeal(b);
+      while (s.ok && later.length && later[0]!.seq < s.value.payload.seq) pub = later.shift()!.newPub;
       const good = s.ok && s.value.payload.seq === lastSeq && equalBytes(s.value.payload.head, lastHash) && verifySign1(s.value.cose, pub);
       if (!good) return null;
+      if (next && s.value.payload.seq >= next.seq) { pub = next.pub; next = null; }
       if (covered()) return damage;
       continue;
     }
@@ -82,6 +92,7 @@ function explainedGap(records: Uint8Array[], at: number, from: number, to: numbe
     if (lastHash !== null && e.value.seq !== lastSeq + 1) gaps.push([lastSeq + 1, e.value.seq - 1]);
     else if (lastHash !== null && !equalBytes(e.value.prev, lastHash)) return null;
     if (e.value.rec?.type === 'flash-damage') damage = e.value.rec.body.lost;
+    if (e.value.rec?.type === 'key-rotate') { const np = fromHex(e.value.rec.body.newPub); if (np) next = { seq: e.value.seq, pub: np }; }
     lastHash = chainHash(b); lastSeq = e.value.seq;
   }
   return null;
@@ -107,6 +118,8 @@ export function verifyRecords(records: Uint8Array[], registered: Uint8Array, cha
       if (!s.ok) return bad(i, 'MALFORMED_SEAL', { why: s.error });
       const p = s.value.payload;
       if (chain.dev !== null && p.dev !== chain.dev) return bad(i, 'WRONG_DEVICE', { got: p.dev, dev: chain.dev });
+      // A rotation proven in the header that this seal lies past hands over the key (its entry may be lost).
+      while (chain.proofs?.length && chain.proofs[0]!.seq < p.seq) { pub = chain.proofs.shift()!.newPub; chain.pub = pub; if (chain.rotation && chain.rotation.seq < p.seq) chain.rotation = null; }
       if (!verifySign1(s.value.cose, pub)) return bad(i, 'BAD_SIGNATURE');
       if (p.seq <= chain.sealedThrough) return bad(i, 'SEAL_NOT_ADVANCING', { seq: p.seq, sealedThrough: chain.sealedThrough });
       // A terminal seals the entry it just wrote: a seal stands right after the entry it covers.
@@ -118,7 +131,11 @@ export function verifyRecords(records: Uint8Array[], registered: Uint8Array, cha
       chain.sealedThrough = p.seq;
       for (const k of [...chain.pending.keys()]) if (k <= p.seq) chain.pending.delete(k);
       // A key-rotate entry sealed by the old key hands the chain to the new key (SPEC §6).
-      if (chain.rotation && p.seq >= chain.rotation.seq) { pub = chain.rotation.newPub; chain.pub = pub; chain.rotation = null; }
+      if (chain.rotation && p.seq >= chain.rotation.seq) {
+        pub = chain.rotation.newPub; chain.pub = pub;
+        if (chain.proofs?.length && chain.proofs[0]!.seq === chain.rotation.seq) chain.proofs.shift();
+        chain.rotation = null;
+      }
       seals++;
       continue;
     }
@@ -140,7 +157,7 @@ export function verifyRecords(records: Uint8Array[], registered: Uint8Array, cha
     } else {
       const gap: [number, number] = [chain.lastSeq + 1, x.seq - 1];
       const known = x.seq > chain.lastSeq + 1 && explained.some((d) => d[0] <= gap[0] && gap[1] <= d[1]);
-      const why = x.seq > chain.lastSeq + 1 && !known ? explainedGap(records, i, gap[0], gap[1], pub) : null;
+      const why = x.seq > chain.lastSeq + 1 && !known ? explainedGap(records, i, gap[0], gap[1], pub, chain.proofs) : null;
       if (known || why) {
         // Lost to flash damage, and the terminal said so under its own seal: the entries waiting for
         // a seal before the gap can never reach one; this entry's prev is taken as given.

@@ -13,6 +13,8 @@ import type { Policy } from './types';
 import { validatePolicy } from './validate';
 
 export const POLICY_FILE = 'policy.cose';
+/** A second copy, written before the first, so one rotten or lost file never costs the policy (SPEC §6). */
+export const POLICY_COPY = 'policy.copy';
 
 /** Trust anchors are one lowercase-hex public key per line in `trust/<role>.pub`. */
 export function trustAnchors(hal: Hal, role: 'operator' | 'backend' | 'release'): Uint8Array[] {
@@ -53,12 +55,13 @@ export function openPolicy(hal: Hal, bytes: Uint8Array, heldVersion: number, now
   return ok({ policy: p, digest: toHex(sha512(bytes).subarray(0, 16)), bytes });
 }
 
-export function readPolicyFile(hal: Hal): Uint8Array | null {
-  const n = hal.storage.size(POLICY_FILE);
-  if (n <= 0) return null;
-  return hal.storage.read(POLICY_FILE, 0, n);
+export function readPolicyFile(hal: Hal, name: string = POLICY_FILE): Uint8Array | null {
+  const n = hal.storage.size(name);
+  if (n <= 0 || n > 65_536) return null;
+  return hal.storage.read(name, 0, n);
 }
 
+/** Writes the copy, then the file the provisioning tools and doctor read. */
 export function writePolicyFile(hal: Hal, bytes: Uint8Array): boolean {
-  return hal.storage.replace(POLICY_FILE, bytes) === ST.OK;
+  return hal.storage.replace(POLICY_COPY, bytes) === ST.OK && hal.storage.replace(POLICY_FILE, bytes) === ST.OK;
 }
