@@ -2,6 +2,9 @@
 // a zh-CN and an English message and a remedy for the merchant. Names are append-only: never
 // renamed, never reused. Messages take {placeholders} filled with the numbers that decided.
 
+import { localParams } from './localize';
+import { fillIn } from './why';
+
 export type Severity = 'deny' | 'review' | 'warn';
 export type Lang = 'zh' | 'en';
 
@@ -123,8 +126,8 @@ export const REASONS = {
     '撤销与预授权完成须在原终端、原批次内办理；结算后请改用退货。',
     'Voids and completions must be done on the original terminal in the same batch; after settlement use a refund.'),
   ORIGINAL_AMOUNT_EXCEEDED: r('message', 'deny',
-    '金额 {amount} 与原交易“{original}”的 {originalAmount} 不符（{rule}）。',
-    'Amount {amount} does not fit original "{original}" of {originalAmount} ({rule}).',
+    '金额 {amount} 与原交易“{original}”的 {originalAmount} 不符（{why}）。',
+    'Amount {amount} does not fit original "{original}" of {originalAmount} ({why}).',
     '请核对原交易金额后重新发起。',
     'Check the original amount and try again.'),
   // clock and policy
@@ -134,8 +137,8 @@ export const REASONS = {
     '请让终端联网自动校时；不要手动调整时间。',
     'Let the terminal sync its time online; do not set the clock by hand.'),
   CLOCK_UNTRUSTED: r('clock', 'review',
-    '自上次校时以来，终端时钟相对单调时钟偏移了 {skewS} 秒（允许 {maxSkewS} 秒）。',
-    'Since the last time sync the wall clock drifted {skewS} s against the monotonic clock (allowed {maxSkewS} s).',
+    '终端时钟不可信：{why}。',
+    'The terminal\'s clock is not trusted: {why}.',
     '请让终端联网校时。',
     'Let the terminal sync its time online.'),
   POLICY_MISSING: r('policy', 'deny',
@@ -224,15 +227,13 @@ export function reason(name: ReasonName, params: Record<string, string | number>
   return { name, severity: REASONS[name].severity, params };
 }
 
-function fill(t: string, p: Record<string, string | number>): string {
-  return t.replace(/\{(\w+)\}/g, (m, k: string) => (k in p ? String(p[k]) : m));
-}
-
+/** The reason as whole sentences in `lang`, its figures in that language too (localize.ts). */
 export function describe(x: Reason, lang: Lang): { message: string; remedy: string } {
   const d: ReasonDef = REASONS[x.name];
+  const p = localParams(x, lang);
   return lang === 'zh'
-    ? { message: fill(d.zh, x.params), remedy: fill(d.remedyZh, x.params) }
-    : { message: fill(d.en, x.params), remedy: fill(d.remedyEn, x.params) };
+    ? { message: fillIn(d.zh, p), remedy: fillIn(d.remedyZh, p) }
+    : { message: fillIn(d.en, p), remedy: fillIn(d.remedyEn, p) };
 }
 
 /** SPEC §3: deny if any deny fired, else review if any review fired, else allow. */
