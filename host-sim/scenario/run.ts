@@ -53,7 +53,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
   const lines: Line[] = [];
   const emit = (l: Line) => { lines.push(l); opts.onLine?.(l); };
   const op = opts.operator ?? operatorSide(opts.dataDir);
-  const prov = provisionForScenario(opts.dataDir, sc.policy, op, opts.policyBytes);
+  const prov = provisionForScenario(opts.dataDir, sc.policy, op, opts.policyBytes, sc.start.timeMs);
   let vm = null as DeviceVM | null;
   let bundleText = opts.bundle;   // what the loader runs; an accepted image-update may change it
   const hal = new NodeHal({
@@ -244,7 +244,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
     else {
       const { kind, forge, expired, replay: _r, n, policy, image: imagePath, minutes, dev, ...args } = cmd;
       const target = typeof dev === 'string' ? dev : sc.device.id;
-      if (kind === 'policy') args.policy = signPolicy(policy ?? (sc.policy as Record<string, unknown>), op.operator);
+      if (kind === 'policy') args.policy = signPolicy(policy ?? (sc.policy as Record<string, unknown>), op.operator, sc.start.timeMs);
       if (kind === 'hours-extend' && args.untilMs === undefined) args.untilMs = hal.clock.wallMs() + (minutes ?? 60) * 60_000;
       if (kind === 'image-update') {
         pendingImage = readImageDir(String(imagePath ?? ''));
@@ -329,7 +329,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
         emit({ event: 'fault', fault: e.fault });
         break;
       case 'policy': {
-        const r = call<any>('installPolicy', { cose: toHex(signPolicy(e.policy, op.operator)) });
+        const r = call<any>('installPolicy', { cose: toHex(signPolicy(e.policy, op.operator, sc.start.timeMs)) });
         if (r) emit({ event: 'policy', accepted: r.ok, version: r.ok ? r.value.version : undefined, why: r.ok ? undefined : r.error });
         break;
       }

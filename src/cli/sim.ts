@@ -69,7 +69,7 @@ export const SIM: Command[] = [{
         out(summaryText(r.summary, c, L));
         out(`\ndata folder: ${dataDir}`);
         if (links.fleet) out(`fleet (keys, registry, store): ${links.operator.dir}`);
-        const pol = typeof sc.policy === 'object' && sc.policy ? validatePolicy(preparePolicy(sc.policy), true) : null;
+        const pol = typeof sc.policy === 'object' && sc.policy ? validatePolicy(preparePolicy(sc.policy, sc.start.timeMs), true) : null;
         if (pol && pol.ok) {
           const html = `${dataDir.replace(/\/+$/, '')}-report.html`;
           writeFileSync(html, htmlReport(pol.value, r.lines, r.summary));

@@ -23,7 +23,7 @@ describe('HTML report', () => {
     sc.policy = JSON.parse(readFileSync(resolve('host-sim/scenarios', sc.policy as string), 'utf8'));
     const dir = tmp('pf-html-');
     const r = await runScenario(sc, { dataDir: join(dir, 'flash'), bundle: bundle(), network: null });
-    const p = validatePolicy(preparePolicy(sc.policy as Record<string, unknown>), true);
+    const p = validatePolicy(preparePolicy(sc.policy as Record<string, unknown>, sc.start.timeMs), true);
     if (!p.ok) throw new Error(p.error);
     const file = join(dir, 'report.html');
     writeFileSync(file, htmlReport(p.value, r.lines, r.summary));
