@@ -105,9 +105,14 @@ describe('sim run, journal export and verify, doctor', () => {
     const bytes = readFileSync(join(dir, 'j.cbor'));
     bytes[200] ^= 0x10;
     writeFileSync(join(dir, 'bad.cbor'), bytes);
-    const bad = cli('journal', 'verify', join(dir, 'bad.cbor'), '--pub', join(data, 'device.pub'));
+    const bad = cli('journal', 'verify', join(dir, 'bad.cbor'), '--pub', join(data, 'device.pub'), '--lang', 'en');
     expect(bad.code).toBe(1);
     expect(bad.out).toMatch(/INVALID at record \d+: /);
+    // Issue 17: the verifier spoke English under --lang zh ("signature does not verify…").
+    const zh = cli('journal', 'verify', join(dir, 'bad.cbor'), '--pub', join(data, 'device.pub'), '--lang', 'zh');
+    expect(zh.code).toBe(1);
+    expect(zh.out.trim()).toMatch(/^无效：第 \d+ 项记录：([^a-zA-Z]|prev)+。$/);                 // prev: the field of SPEC §6
+    expect(cli('journal', 'verify', join(dir, 'j.cbor'), '--pub', join(data, 'device.pub'), '--lang', 'zh').out).toMatch(/^有效：终端 T-0102 的 \d+ 条流水/);
     writeFileSync(join(dir, 'short.cbor'), readFileSync(join(dir, 'j.cbor')).subarray(0, 301));
     const short = cli('journal', 'verify', join(dir, 'short.cbor'), '--pub', join(data, 'device.pub'), '--json');
     expect(short.code).toBe(1);
