@@ -111,7 +111,7 @@ export const REASONS = {
     'Settle soon, before the journal fills up and sales stop.'),
   // message rules (ISO 8583 / UnionPay)
   COND_CODE_MISMATCH: r('message', 'deny',
-    '{type} 交易的服务点条件码（25 域）应为 {expected}，实际为 {got}。',
+    '{type}交易的服务点条件码（25 域）应为 {expected}，实际为 {got}。',
     'A {type} must carry point-of-service condition code (field 25) {expected}, got {got}.',
     '这是收银软件的报文问题，不是卡的问题：请升级或重装收款应用，或联系服务商。',
     'This is a message fault in the payment app, not the card: update or reinstall the payment app, or call the service provider.'),
@@ -163,7 +163,7 @@ export const REASONS = {
     'Call the acquirer or service provider to unlock it.'),
   // after the acquirer answers
   RESP_ECHO_MISMATCH: r('acquirer', 'deny',
-    '收单应答的 {field} 与请求不符（请求 {expected}，应答 {got}），交易不予确认并已发起冲正。',
+    '收单应答的{field}与请求不符（请求 {expected}，应答 {got}），交易不予确认并已发起冲正。',
     'The acquirer\'s answer does not echo {field} (sent {expected}, got {got}); the sale is not approved and a reversal is queued.',
     '请勿向顾客交付商品；冲正会自动完成。若反复出现，请联系收单机构。',
     'Do not hand over the goods; the reversal runs automatically. If it repeats, call the acquirer.'),
@@ -198,7 +198,7 @@ export const REASONS = {
     '请勿交付商品；检查网络后重新发起交易，冲正会在下一笔之前自动发送。',
     'Do not hand over the goods; check the network and try again. The reversal is sent before the next sale.'),
   SETTLEMENT_UNBALANCED: r('acquirer', 'review',
-    '结算对账不平：终端 {local}，收单机构 {host}。',
+    '结算对账不平：终端为{local}，收单机构为{host}。',
     'Settlement totals do not balance: terminal {local}, acquirer {host}.',
     '终端已自动上送批量明细；请核对后联系收单机构。',
     'The terminal uploaded the batch details automatically; check them with the acquirer.'),
