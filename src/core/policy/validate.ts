@@ -7,7 +7,8 @@
 
 import { parseDate, parseHm, parseIsoMs } from '../time/iso';
 import { WEEKDAYS, type Transitions } from '../time/local';
-import { whyText, type Figures, type Problem, type WhyCode } from '../reasons/why';
+import { whyEn, type Figures, type Problem, type WhyCode } from '../reasons/why';
+import { whyText } from '../reasons/why-zh';
 import type { Lang } from '../reasons/catalog';
 import { fail, ok, type Result } from '../util/result';
 import type { ChannelLimits, Interval, Policy } from './types';
@@ -168,7 +169,7 @@ export const problemsOf = (f: { detail?: Record<string, unknown> }): Problem[] =
  */
 export function validatePolicy(input: unknown, needTz = true): Result<Policy> {
   const c = new Check();
-  if (!isObj(input)) return fail(whyText('POLICY_NOT_JSON_OBJECT', {}, 'en'), { problems: [{ code: 'POLICY_NOT_JSON_OBJECT', figures: {} }] });
+  if (!isObj(input)) return fail(whyEn('POLICY_NOT_JSON_OBJECT', {}), { problems: [{ code: 'POLICY_NOT_JSON_OBJECT', figures: {} }] });
   const p = c.obj(input, '', POLICY_FIELDS.policy);
   const version = c.int(p.version, 'version', 1, 2 ** 31 - 1);
   const validFromMs = parseIsoMs(p.validFrom);
@@ -257,6 +258,6 @@ export function validatePolicy(input: unknown, needTz = true): Result<Policy> {
     },
     source: p,
   };
-  if (c.problems.length) return fail(problemsText(c.problems, 'en'), { problems: c.problems });
+  if (c.problems.length) return fail(c.problems.map((x) => whyEn(x.code, x.figures)).join('; '), { problems: c.problems });
   return ok(policy);
 }

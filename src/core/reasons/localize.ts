@@ -4,7 +4,8 @@
 
 import { f39Hint, f39Remedy, mccCategory } from '../acquirer/codes';
 import type { Lang, Reason } from './catalog';
-import { isWhyCode, whyText, type Figures, type WhyCode } from './why';
+import { isWhyCode, type Figures, type WhyCode } from './why';
+import { whyText } from './why-zh';
 import { CLOSED_WORDS, OUTCOME_WORDS, SIGNED_WORDS, TXN_TYPE_WORDS, WEEKDAY_WORDS, word } from './words';
 
 /** Reasons whose `why` had one meaning before it had a code. */

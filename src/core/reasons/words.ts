@@ -4,34 +4,32 @@
 
 import type { Lang } from './catalog';
 
-const W = (zh: string, en: string) => ({ zh, en });
-
 export const WEEKDAY_WORDS: Record<string, { zh: string; en: string }> = {
-  sun: W('周日', 'Sunday'), mon: W('周一', 'Monday'), tue: W('周二', 'Tuesday'), wed: W('周三', 'Wednesday'),
-  thu: W('周四', 'Thursday'), fri: W('周五', 'Friday'), sat: W('周六', 'Saturday'),
+  sun: { zh: '周日', en: 'Sunday' }, mon: { zh: '周一', en: 'Monday' }, tue: { zh: '周二', en: 'Tuesday' }, wed: { zh: '周三', en: 'Wednesday' },
+  thu: { zh: '周四', en: 'Thursday' }, fri: { zh: '周五', en: 'Friday' }, sat: { zh: '周六', en: 'Saturday' },
 };
 
 export const TXN_TYPE_WORDS: Record<string, { zh: string; en: string }> = {
-  sale: W('消费', 'sale'), void: W('撤销', 'void'), refund: W('退货', 'refund'), balance: W('余额查询', 'balance inquiry'),
-  preauth: W('预授权', 'preauth'), 'preauth-void': W('预授权撤销', 'preauth void'),
-  'preauth-complete': W('预授权完成', 'preauth completion'), 'preauth-complete-void': W('预授权完成撤销', 'preauth completion void'),
+  sale: { zh: '消费', en: 'sale' }, void: { zh: '撤销', en: 'void' }, refund: { zh: '退货', en: 'refund' }, balance: { zh: '余额查询', en: 'balance inquiry' },
+  preauth: { zh: '预授权', en: 'preauth' }, 'preauth-void': { zh: '预授权撤销', en: 'preauth void' },
+  'preauth-complete': { zh: '预授权完成', en: 'preauth completion' }, 'preauth-complete-void': { zh: '预授权完成撤销', en: 'preauth completion void' },
 };
 
 export const OUTCOME_WORDS: Record<string, { zh: string; en: string }> = {
-  approved: W('已批准', 'approved'), declined: W('被拒绝', 'declined'), reversed: W('已冲正', 'reversed'), timeout: W('超时', 'timed out'),
-  pending: W('待定', 'pending'),
+  approved: { zh: '已批准', en: 'approved' }, declined: { zh: '被拒绝', en: 'declined' }, reversed: { zh: '已冲正', en: 'reversed' }, timeout: { zh: '超时', en: 'timed out' },
+  pending: { zh: '待定', en: 'pending' },
 };
 
 export const VERDICT_WORDS: Record<string, { zh: string; en: string }> = {
-  allow: W('通过', 'allow'), review: W('复核', 'review'), deny: W('拒绝', 'deny'),
+  allow: { zh: '通过', en: 'allow' }, review: { zh: '复核', en: 'review' }, deny: { zh: '拒绝', en: 'deny' },
 };
 
 /** What a signed input is (SPEC §6), as the refusal names it. */
 export const SIGNED_WORDS: Record<string, { zh: string; en: string }> = {
-  policy: W('策略', 'policy'), command: W('指令', 'command'), manifest: W('镜像清单', 'manifest'), ack: W('确认', 'ack'),
+  policy: { zh: '策略', en: 'policy' }, command: { zh: '指令', en: 'command' }, manifest: { zh: '镜像清单', en: 'manifest' }, ack: { zh: '确认', en: 'ack' },
 };
 
-export const CLOSED_WORDS = W('休息', 'closed');
+export const CLOSED_WORDS = { zh: '休息', en: 'closed' };
 
 /** The word for a code in `table`, or the code itself when the table does not know it. */
 export function word(table: Record<string, { zh: string; en: string }>, code: string, lang: Lang): string {
