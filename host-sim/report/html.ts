@@ -99,7 +99,7 @@ export function htmlReport(p: Policy, lines: Line[], summary: Line, lang: Lang =
   return `<!doctype html>
 <html lang="${lang === 'zh' ? 'zh-CN' : 'en'}"><head><meta charset="utf-8"><title>${esc(t('title', lang))}: ${esc(String(summary.scenario))}</title>
 <style>body{font:14px ${REPORT_FONTS};margin:24px;color:#222}svg{font-family:${REPORT_FONTS.replace(/"/g, "'")}}h1{font-size:20px}h2{font-size:16px;margin-top:28px}
-table{border-collapse:collapse}td,th{padding:3px 10px;text-align:left;vertical-align:top;border-bottom:1px solid #eee}.k span{display:inline-block;width:10px;height:10px;margin:0 4px 0 12px}</style></head>
+table{border-collapse:collapse}td,th{padding:3px 10px;text-align:left;vertical-align:top;border-bottom:1px solid #eee}th,td:nth-child(-n+3){white-space:nowrap}.k span{display:inline-block;width:10px;height:10px;margin:0 4px 0 12px}</style></head>
 <body><h1>${esc(t('title', lang))}: ${esc(String(summary.scenario))} — ${esc(String(summary.dev))}</h1>
 <p class="k">${esc(t('legend', lang))}${legend}</p>
 <h2 id="track">${esc(t('track', lang))}</h2>${trackSvg(p, decisions, lang)}
