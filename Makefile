@@ -46,9 +46,11 @@ brokers:
 	@command -v mosquitto >/dev/null 2>&1 || test -x /usr/sbin/mosquitto || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mosquitto)
 	@command -v nats-server >/dev/null 2>&1 || test -x /usr/sbin/nats-server || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nats-server)
 
-# Debian's Chromium renders the HTML report in a test (issue 10); installed here on a fresh machine.
+# Debian's Chromium renders the HTML report in a test (issue 10), and fonts-noto-cjk draws its Chinese
+# as glyphs rather than boxes (issue 17); both installed here on a fresh machine.
 chromium:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium)
+	@test -n "$$(fc-list :lang=zh family 2>/dev/null)" || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-noto-cjk)
 
 sim: build
 	rm -rf $(SIM_DATA) $(SIM_DATA).fleet $(SIM_DATA)-report.html

@@ -36,7 +36,7 @@ const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 function flashDir(nativeSigner = false) {
   const dir = mkdtempSync(join(tmpdir(), 'pf-bench-'));
   const op = newKeyPair(), be = newKeyPair();
-  writeFileSync(join(dir, 'policy.cose'), signPolicy(POLICY, op));
+  writeFileSync(join(dir, 'policy.cose'), signPolicy(POLICY, op, START));
   mkdirSync(join(dir, 'trust'), { recursive: true });
   writeFileSync(join(dir, 'trust/operator.pub'), toHex(op.pub) + '\n');
   writeFileSync(join(dir, 'trust/backend.pub'), toHex(be.pub) + '\n');

@@ -23,8 +23,9 @@ async function heapPeak(): Promise<number> {
   policy.limits.card.dailyCount = 1e6; policy.limits.card.dailyMinor = policy.limits.card.monthlyMinor = 1e13;
   mkdirSync(join(dir, 'trust'));
   writeFileSync(join(dir, 'trust/operator.pub'), toHex(op.pub));
-  writeFileSync(join(dir, 'policy.cose'), signPolicy(policy, op));
-  const hal = new NodeHal({ dir, storageBytes: 1 << 30, startWallMs: Date.parse('2026-03-02T10:00:00+08:00') });
+  const start = Date.parse('2026-03-02T10:00:00+08:00');
+  writeFileSync(join(dir, 'policy.cose'), signPolicy(policy, op, start));
+  const hal = new NodeHal({ dir, storageBytes: 1 << 30, startWallMs: start });
   hal.fix = { lat: 31.2304, lon: 121.4737, accuracyM: 10, monoMs: 0 };
   const vm = await DeviceVM.load({ bundle: bundle.toString('utf8'), hal, heapLimitBytes: budget.heapLimitBytes });
   const must = (r: any) => { if (!r.ok) throw new Error(r.error); return r.value; };

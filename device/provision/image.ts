@@ -7,7 +7,7 @@ import { HAL_ABI } from '../../src/core/hal/types';
 import { toHex } from '../../src/core/util/bytes';
 import { UsageError } from '../../src/node/errors';
 import { readPublicKey, type KeyPair } from '../../src/node/keys';
-import { openPolicyFile } from './policy';
+import { openPolicyFile, policyExpiredAt } from './policy';
 import { IMAGE_FILES, MANIFEST, signManifest, type ImageFiles, type Manifest } from './manifest';
 
 export interface BuildOptions {
@@ -21,6 +21,8 @@ export interface BuildOptions {
   build: string;
   abi?: number;                // defaults to HAL_ABI: the bundle is built from the same tree
   minFirmware?: string;
+  /** The clock the policy's validUntil is judged by (SPEC §4): the build machine's. */
+  nowMs: number;
 }
 
 const keyFile = (...k: Uint8Array[]) => new Uint8Array(Buffer.from(k.map((x) => toHex(x) + '\n').join('')));
@@ -31,6 +33,8 @@ export function imageFiles(o: BuildOptions): { files: ImageFiles; manifest: Mani
   try { shown = openPolicyFile(o.policy, o.operatorPub); } catch (e) { throw new UsageError(`--policy: ${(e as Error).message}`); }
   if (shown.signature !== 'valid') throw new UsageError('--policy is not signed by the --trust operator key: the terminal would refuse it');
   if (shown.errors) throw new UsageError(`--policy is invalid: ${shown.errors}`);
+  const expired = policyExpiredAt(o.policy, o.nowMs);
+  if (expired) throw new UsageError(`--policy expired at ${expired}: a terminal would refuse every sale under it; sign a new one (preflight policy sign)`);
   const files: ImageFiles = new Map([
     ['agent.js', o.bundle], ['policy.cose', o.policy],
     ['trust/operator.pub', keyFile(o.operatorPub)], ['trust/backend.pub', keyFile(o.backendPub)], ['trust/release.pub', keyFile(o.release.pub, ...(o.nextRelease ?? []))],

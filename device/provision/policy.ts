@@ -1,34 +1,57 @@
 // `preflight policy sign|show`: validates an operator's policy JSON with errors that name the field
 // and the rule, adds the site's UTC offset transitions for its validity, signs it as COSE_Sign1.
+// Refuses (SPEC §4) an unknown field, a zone that is not a canonical IANA name, a policy whose
+// validUntil has passed by the clock it is judged by, and a signed form larger than terminals take.
 
 import { readFileSync } from 'node:fs';
 import { decode, encode } from '../../src/core/codec/cbor';
 import { parseSign1, sign1, verifySign1 } from '../../src/core/crypto/cose';
-import { validatePolicy } from '../../src/core/policy/validate';
+import { POLICY_MAX_BYTES } from '../../src/core/policy/store';
+import { problemsOf, problemsText, validatePolicy } from '../../src/core/policy/validate';
 import type { Policy } from '../../src/core/policy/types';
-import { fmtHm } from '../../src/core/time/iso';
+import type { Lang } from '../../src/core/reasons/catalog';
+import type { Problem } from '../../src/core/reasons/why';
+import { fmtHm, fmtIso } from '../../src/core/time/iso';
 import { WEEKDAYS } from '../../src/core/time/local';
-import { isValidZone, transitions } from '../../src/node/tz';
+import { offsetMinutes, transitions, zoneProblem } from '../../src/node/tz';
 import { UsageError } from '../../src/node/errors';
 import type { KeyPair } from '../../src/node/keys';
 
 export { readJsonFile } from '../../src/node/json';
+/** A policy that may not be signed: every problem, told in the language asked for. */
+export class PolicyRefused extends UsageError {
+  constructor(readonly problems: Problem[], lang: Lang = 'en') {
+    super(`${lang === 'zh' ? '策略' : 'policy'}: ${problemsText(problems, lang, lang === 'zh' ? '；' : '; ')}`);
+  }
+}
 
-/** Validates authored JSON and returns it with `site.tz` added, ready to sign. */
-export function preparePolicy(json: unknown): Record<string, unknown> {
+/**
+ * Validates authored JSON and returns it with `site.tz` added, ready to sign. `nowMs` is the clock
+ * validUntil is judged by (SPEC §4): the signer's, or a scenario's start in the simulator.
+ */
+export function preparePolicy(json: unknown, nowMs: number, lang: Lang = 'en'): Record<string, unknown> {
   const v = validatePolicy(json, false);
-  if (!v.ok) throw new UsageError(`policy: ${v.error}`);
+  const problems = v.ok ? [] : problemsOf(v);
+  const zone = v.ok ? v.value.site.timezone : (json as any)?.site?.timezone;
+  const zp = typeof zone === 'string' && zone ? zoneProblem(zone) : null;
+  if (zp && !problems.some((x) => x.figures.path === 'site.timezone')) problems.push(zp);
+  if (v.ok && !zp && v.value.validUntilMs <= nowMs) {
+    problems.push({ code: 'POLICY_EXPIRED_AT_SIGNING', figures: { validUntil: v.value.validUntil, now: fmtIso(nowMs, offsetMinutes(zone, nowMs)) } });
+  }
+  if (problems.length || !v.ok) throw new PolicyRefused(problems, lang);
   const p = v.value;
-  if (!isValidZone(p.site.timezone)) throw new UsageError(`policy: site.timezone: "${p.site.timezone}" is not an IANA time zone this machine knows`);
   const src = structuredClone(json) as Record<string, any>;
   src.site.tz = transitions(p.site.timezone, p.validFromMs - 86400_000, p.validUntilMs + 86400_000);
   const again = validatePolicy(src, true);
-  if (!again.ok) throw new UsageError(`policy: ${again.error}`);
+  if (!again.ok) throw new PolicyRefused(problemsOf(again), lang);
   return src;
 }
 
-export function signPolicy(json: unknown, key: KeyPair): Uint8Array {
-  return sign1(encode(preparePolicy(json)), key.secretKey);
+/** Validates and signs (COSE_Sign1); refuses a signed form larger than a terminal accepts. */
+export function signPolicy(json: unknown, key: KeyPair, nowMs: number, lang: Lang = 'en'): Uint8Array {
+  const cose = sign1(encode(preparePolicy(json, nowMs, lang)), key.secretKey);
+  if (cose.length > POLICY_MAX_BYTES) throw new PolicyRefused([{ code: 'POLICY_TOO_LARGE', figures: { bytes: cose.length, max: POLICY_MAX_BYTES } }], lang);
+  return cose;
 }
 
 /**
@@ -45,9 +68,25 @@ export function signedPolicyVersion(bytes: Uint8Array | null): number | null {
 
 export interface ShownPolicy { policy: Record<string, unknown> | null; signature: 'valid' | 'invalid' | 'unchecked'; errors: string | null }
 
-export function openPolicyFile(bytes: Uint8Array, pub: Uint8Array | null): ShownPolicy {
+/**
+ * What a file that should be a signed policy is instead, in one line: a COSE_Sign1 starts with
+ * tag 18 (0xd2); JSON text or an empty file is named as such, never decoded as CBOR lengths.
+ */
+export function notSignedPolicy(bytes: Uint8Array): string | null {
+  if (bytes.length === 0) return 'is empty, not a signed policy';
+  if (bytes[0] === 0xd2) return null;
+  let i = 0;
+  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09 || bytes[i] === 0xef || bytes[i] === 0xbb || bytes[i] === 0xbf)) i++;
+  if (bytes[i] === 0x7b) return 'is JSON text, not a signed policy: sign it first with `preflight policy sign FILE --key OPERATOR.key --out P.cose`';
+  if (bytes.length <= 4096 && /^[0-9a-f]{64}\s*$/.test(new TextDecoder().decode(bytes))) return 'is a key file, not a signed policy';
+  return 'is not a signed policy (a COSE_Sign1 starts with CBOR tag 18, byte 0xd2)';
+}
+
+export function openPolicyFile(bytes: Uint8Array, pub: Uint8Array | null, name = 'the file'): ShownPolicy {
+  const what = notSignedPolicy(bytes);
+  if (what) throw new UsageError(`${name} ${what}`);
   const s = parseSign1(bytes, 'policy');
-  if (!s.ok) throw new UsageError(s.error);
+  if (!s.ok) throw new UsageError(`${name}: ${s.error}`);
   const d = decode(s.value.payload, 'policy payload');
   if (!d.ok) throw new UsageError(d.error);
   const v = validatePolicy(d.value, true);
@@ -56,6 +95,14 @@ export function openPolicyFile(bytes: Uint8Array, pub: Uint8Array | null): Shown
     signature: pub ? (verifySign1(s.value, pub) ? 'valid' : 'invalid') : 'unchecked',
     errors: v.ok ? null : v.error,
   };
+}
+
+/** The validUntil of a signed policy when it has passed at `nowMs` (SPEC §4), else null. */
+export function policyExpiredAt(bytes: Uint8Array, nowMs: number): string | null {
+  const s = parseSign1(bytes, 'policy');
+  const d = s.ok ? decode(s.value.payload, 'policy payload') : null;
+  const v = d && d.ok ? validatePolicy(d.value, true) : null;
+  return v && v.ok && v.value.validUntilMs <= nowMs ? v.value.validUntil : null;
 }
 
 /** A text summary for people: hours in local time, the geofence as words, limits in yuan. */

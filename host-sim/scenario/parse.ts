@@ -25,7 +25,8 @@ export interface Scenario {
   device: { id: string; fleet: string; heapLimitBytes: number; storageBytes: number; nativeSigner: boolean };
   /** Inline JSON, a file beside the scenario, null (no policy), or left out: what the data folder holds (SPEC §9). */
   policy: Record<string, any> | string | null | undefined;
-  start: { timeMs: number; fix: Fix | null };
+  /** offsetMin: the start time's own UTC offset, for showing times before a policy says the zone. */
+  start: { timeMs: number; fix: Fix | null; offsetMin: number };
   events: SimEvent[];
 }
 
@@ -77,7 +78,9 @@ export function parseScenario(json: unknown): Scenario {
   if (!isObj(json.start)) bad('start', 'must be an object {time, fix}');
   const startMs = parseIsoMs(json.start.time);
   if (startMs === null) bad('start.time', 'must be an RFC 3339 time with offset, e.g. "2026-03-02T09:00:00+08:00"');
-  const start = { timeMs: startMs, fix: json.start.fix === undefined ? null : fix(json.start.fix, 'start.fix') };
+  const off = /([+-])(\d{2}):(\d{2})$/.exec(json.start.time);
+  const offsetMin = off ? (off[1] === '-' ? -1 : 1) * (+off[2]! * 60 + +off[3]!) : 0;
+  const start = { timeMs: startMs, fix: json.start.fix === undefined ? null : fix(json.start.fix, 'start.fix'), offsetMin };
   if (!Array.isArray(json.events)) bad('events', 'must be a list');
   if (json.events.length > MAX_EVENTS) bad('events', `at most ${MAX_EVENTS} events`);
   const events: SimEvent[] = [];

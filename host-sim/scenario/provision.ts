@@ -20,8 +20,9 @@ export interface Provisioned {
   flashed: boolean;
 }
 
+/** `startMs`: the scenario's start, the clock its inline policy is judged by (SPEC §4). */
 export function provisionForScenario(dataDir: string, policy: Record<string, unknown> | string | null | undefined,
-                                     op: OperatorSide, cose: Uint8Array | undefined): Provisioned {
+                                     op: OperatorSide, cose: Uint8Array | undefined, startMs: number): Provisioned {
   const flashed = isFlashed(dataDir);
   if (!flashed) writeAnchors(dataDir, { operatorPub: op.operator.pub, backendPub: op.backend.pub });
   if (policy === undefined || policy === null) return { install: null, flashed };
@@ -40,7 +41,7 @@ export function provisionForScenario(dataDir: string, policy: Record<string, unk
       throw new UsageError('this terminal was flashed with an image and trusts only its operator key: leave "policy" out to trade under the image\'s policy, '
         + 'or sign yours with that key (`preflight policy sign`) and name the .cose');
     }
-    bytes = signPolicy(policy, op.operator);
+    bytes = signPolicy(policy, op.operator, startMs);
   }
   if (writePolicyIfAbsent(dataDir, bytes)) return { install: null, flashed };
   const held = readPolicyFile(readOnlyFlash(dataDir));

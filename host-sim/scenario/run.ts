@@ -2,7 +2,8 @@
 // bundle in QuickJS, feeds it transactions, GPS, clock, network, power and faults, plays the
 // acquirer, and reports every decision and result as a line. The simulator is only the terminal
 // and its world: the policy, the commands, the enrolment and the fleet it reports to are the
-// product's own provisioning and fleet code (operator.ts, provision.ts, fleet.ts).
+// product's own provisioning and fleet code (operator.ts, provision.ts, fleet.ts). Every line says
+// when it happened in the shop's local time with its offset (SPEC §9), from the policy on the flash.
 
 import { parseSign1 } from '../../src/core/crypto/cose';
 import { decode } from '../../src/core/codec/cbor';
@@ -25,6 +26,9 @@ import type { EmbeddedFleet } from './fleet';
 import { operatorSide, type OperatorSide } from './operator';
 import type { Scenario, SimEvent } from './parse';
 import { provisionForScenario } from './provision';
+import { localIso, policyOnFlash, readEntries } from '../../src/node/flash-read';
+import { readOnlyFlash } from '../../src/node/flash-folder';
+import type { Transitions } from '../../src/core/time/local';
 
 export type Line = Record<string, unknown> & { event: string };
 
@@ -47,13 +51,19 @@ export interface RunOptions {
 
 export interface RunResult { lines: Line[]; summary: Line; hal: NodeHal }
 
-const fmtAt = (ms: number) => new Date(ms).toISOString();
-
 export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunResult> {
   const lines: Line[] = [];
-  const emit = (l: Line) => { lines.push(l); opts.onLine?.(l); };
+  // The shop's offsets: the start time's until a policy on the flash names the zone.
+  let tz: Transitions = [[0, sc.start.offsetMin]];
+  const fmtAt = (ms: number) => localIso(tz, ms);
+  const readTz = () => { const p = policyOnFlash(readOnlyFlash(opts.dataDir)); if (p) tz = p.site.tz; };
+  const emit = (l: Line) => {
+    if (l.at === undefined && l.event !== 'summary') l.at = fmtAt(hal.clock.wallMs());
+    lines.push(l); opts.onLine?.(l);
+  };
   const op = opts.operator ?? operatorSide(opts.dataDir);
-  const prov = provisionForScenario(opts.dataDir, sc.policy, op, opts.policyBytes);
+  const prov = provisionForScenario(opts.dataDir, sc.policy, op, opts.policyBytes, sc.start.timeMs);
+  readTz();
   let vm = null as DeviceVM | null;
   let bundleText = opts.bundle;   // what the loader runs; an accepted image-update may change it
   const hal = new NodeHal({
@@ -96,6 +106,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
     const c = r.ok ? (r.value as { command?: { accepted: boolean; why: string; kind: string | null } } | null)?.command : undefined;
     if (!c) return;
     emit({ event: 'command', kind: c.kind, accepted: c.accepted, why: c.why || undefined });
+    if (c.kind === 'policy' && c.accepted) readTz();
     if (c.kind === 'image-update' && c.accepted && pendingImage) { const img = pendingImage; pendingImage = null; await updateImage(img); }
   };
 
@@ -143,8 +154,10 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
       const r = vm.start({ dev: sc.device.id, fleet: sc.device.fleet }, bootReason);
       if (hal.dead) { down('power-cut', 'boot'); return; }
       if (!r.ok) { emit({ event: 'boot', ok: false, error: r.error }); vm.dispose(); vm = null; return; }
+      readTz();
       emit({ event: 'boot', ok: true, reason: bootReason, at: fmtAt(hal.clock.wallMs()), seq: r.value.seq, policyVersion: r.value.policyVersion,
              policyProblem: r.value.policyProblem, pub: r.value.pub });
+      resultsOfBoot();
       bootReason = 'power-on';
       if (fleet && !enrolled) enrolled = enrolHere();
       if (prov.install) {
@@ -152,6 +165,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
         const pi = vm.call<any>('installPolicy', { cose: toHex(prov.install) });
         prov.install = null;
         emit({ event: 'policy', accepted: pi.ok, version: pi.ok ? pi.value.version : undefined, why: pi.ok ? undefined : pi.error });
+        readTz();
       }
       if (net) { await net.settle(); vm.event({ t: 'net.state', up: hal.net.connected() }); await pumpNet(); }
       if (r.value.settle || (settling && r.value.batch.no === settlingBatch)) settle(settling, true);
@@ -164,6 +178,18 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
       if (!(e instanceof DeviceCrash)) throw e;
       emit({ event: 'crash', kind: e.kind, message: e.message, during: 'boot' });
       vm = null; bootReason = `crash-${e.kind}`;
+    }
+  };
+
+  /** Requests the power cut short are settled at boot as timeouts (SPEC §5): a line each, as the journal has them. */
+  const resultsOfBoot = () => {
+    const es = readEntries(readOnlyFlash(opts.dataDir));
+    let i = es.length - 1;
+    while (i >= 0 && es[i]!.rec.type !== 'boot') i--;
+    for (const e of es.slice(i + 1)) {
+      if (e.rec.type !== 'result') continue;
+      const b = e.rec.body;
+      emit({ event: 'result', ref: b.ref, outcome: b.outcome, reasons: b.reasons.map((x) => x.name), detail: b.reasons, recovered: true, at: fmtAt(e.t) });
     }
   };
 
@@ -227,7 +253,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
     acq.closeBatch();
     settling = null;
     emit({ event: 'settlement', ok: true, resumed, batch: b.value.batch, local: b.value.local, host, balanced: c.value.balanced,
-           reasons: c.value.reasons.map((x: any) => x.name), nextBatch: cl.value.nextBatch });
+           reasons: c.value.reasons.map((x: any) => x.name), detail: c.value.reasons, nextBatch: cl.value.nextBatch });
     if (!c.value.balanced) emit({ event: 'alert', kind: 'SETTLEMENT_UNBALANCED', detail: c.value.reasons[0]?.params });
   };
 
@@ -244,7 +270,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
     else {
       const { kind, forge, expired, replay: _r, n, policy, image: imagePath, minutes, dev, ...args } = cmd;
       const target = typeof dev === 'string' ? dev : sc.device.id;
-      if (kind === 'policy') args.policy = signPolicy(policy ?? (sc.policy as Record<string, unknown>), op.operator);
+      if (kind === 'policy') args.policy = signPolicy(policy ?? (sc.policy as Record<string, unknown>), op.operator, sc.start.timeMs);
       if (kind === 'hours-extend' && args.untilMs === undefined) args.untilMs = hal.clock.wallMs() + (minutes ?? 60) * 60_000;
       if (kind === 'image-update') {
         pendingImage = readImageDir(String(imagePath ?? ''));
@@ -329,8 +355,9 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
         emit({ event: 'fault', fault: e.fault });
         break;
       case 'policy': {
-        const r = call<any>('installPolicy', { cose: toHex(signPolicy(e.policy, op.operator)) });
+        const r = call<any>('installPolicy', { cose: toHex(signPolicy(e.policy, op.operator, sc.start.timeMs)) });
         if (r) emit({ event: 'policy', accepted: r.ok, version: r.ok ? r.value.version : undefined, why: r.ok ? undefined : r.error });
+        readTz();
         break;
       }
     }

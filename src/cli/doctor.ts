@@ -1,41 +1,72 @@
 // `preflight doctor --data DIR` (SPEC §2): reads a terminal's flash (journal, policy, state) without
-// writing to it and explains, most urgent first, what is wrong and what to do, in zh or en.
+// writing to it and explains, most urgent first, what is wrong and what to do, in zh or en. Each
+// problem says when it last happened in the shop's local time with its offset, on which
+// transaction (ref and amount) or batch, and how often, counted as `sim run` counts (one per
+// decision, result or settlement that carried it), so the two never disagree.
 
+import { existsSync } from 'node:fs';
 import { readOnlyFlash } from '../node/flash-folder';
+import { localIso, policyOnFlash, readEntries, type ReadEntry } from '../node/flash-read';
 import { Journal } from '../core/journal/journal';
-import { parseEntry } from '../core/journal/entry';
-import { deviceOf, readRecords } from '../core/journal/export';
-import { KIND_ENTRY } from '../core/journal/frame';
+import { deviceOf } from '../core/journal/export';
 import { openPolicy, readPolicyFile } from '../core/policy/store';
+import { yuan } from '../core/checks/format';
 import { describe, REASONS, type Lang, type Reason, type ReasonName } from '../core/reasons/catalog';
+import type { Transitions } from '../core/time/local';
 import { UsageError } from '../node/errors';
 import { JSON_OPT, LANG_OPT, lang, type Command } from './command';
-import { existsSync } from 'node:fs';
 
-export interface Finding { urgency: number; title: string; message: string; remedy: string; count?: number; reason?: string; open: boolean }
+export interface Finding {
+  urgency: number; title: string; message: string; remedy: string; open: boolean;
+  count?: number; reason?: string;
+  /** The last time it happened (local, with offset), and on what. */
+  at?: string; ref?: string; amount?: string; batch?: number;
+}
 
-export function doctor(dataDir: string, lang: Lang): { device: string | null; findings: Finding[] } {
+/** Where a reason was seen: a transaction (ref, amount) or a settlement (batch). */
+interface Seen { name: ReasonName; params: Reason['params']; t: number; ref?: string; amountMinor?: number; batch?: number }
+
+/** Every reason the journal carries, one per decision, result or settlement compared (the sim's rule). */
+export function reasonsSeen(entries: ReadEntry[]): Seen[] {
+  const out: Seen[] = [];
+  for (const e of entries) {
+    const x = e.rec;
+    const add = (rs: Reason[], where: Omit<Seen, 'name' | 'params' | 't'>) => { for (const r of rs) out.push({ name: r.name, params: r.params, t: e.t, ...where }); };
+    if (x.type === 'decision') add(x.body.reasons, { ref: x.body.txn.ref, amountMinor: x.body.txn.amountMinor });
+    else if (x.type === 'decision-invalid') add(x.body.reasons, { ref: x.body.txn.ref });
+    else if (x.type === 'result') add(x.body.reasons, { ref: x.body.ref, amountMinor: x.body.amountMinor });
+    else if (x.type === 'settle' && x.body.step === 'compared') add(x.body.reasons, { batch: x.body.batch });
+  }
+  return out;
+}
+
+export const countReasons = (seen: Seen[]): Record<string, number> => {
+  const c: Record<string, number> = {};
+  for (const s of seen) c[s.name] = (c[s.name] ?? 0) + 1;
+  return c;
+};
+
+/** A warning made moot by the problem it warned of, while that problem is open. */
+const SUPERSEDED_BY: Partial<Record<ReasonName, ReasonName>> = { QUAL_EXPIRING: 'QUAL_EXPIRED', BATCH_NEAR_FULL: 'BATCH_FULL' };
+
+const STEP_WORDS: Record<string, { zh: string; en: string }> = {
+  begun: { zh: '已开始', en: 'begun' }, compared: { zh: '已对账', en: 'compared' }, uploaded: { zh: '已上送明细', en: 'uploaded' },
+};
+
+export function doctor(dataDir: string, lang: Lang): { device: string | null; findings: Finding[]; counts: Record<string, number> } {
   if (!existsSync(dataDir)) throw new UsageError(`--data ${dataDir}: no such folder`);
   const hal = readOnlyFlash(dataDir);
-  const findings: Finding[] = [];
   const zh = lang === 'zh';
   const say = (r: Reason) => describe(r, lang);
-  let dev: string | null = null, lastT = 0;
-  const recent: { name: ReasonName; params: Record<string, string | number>; t: number }[] = [];
-  let latest: { name: ReasonName; params: Record<string, string | number> }[] = [];   // the last decision's reasons
-  readRecords(hal, (r) => {
-    if (r.kind !== KIND_ENTRY) return;
-    const e = parseEntry(r.payload);
-    if (!e.ok) return;
-    lastT = Math.max(lastT, e.value.t);
-    const x = e.value.rec;
-    if (x?.type === 'decision') latest = x.body.reasons;
-    if ((x?.type === 'decision' && x.body.verdict !== 'allow') || x?.type === 'result' || x?.type === 'decision-invalid') {
-      for (const y of x.body.reasons) recent.push({ name: y.name, params: y.params, t: e.value.t });
-    }
-  });
-  dev = deviceOf(hal);
+  const entries = readEntries(hal);
+  if (!entries.length) throw new UsageError(`--data ${dataDir}: no journal found (has this terminal booted?)`);
+  const dev = deviceOf(hal);
   if (dev === null) throw new UsageError(`--data ${dataDir}: no journal found (has this terminal booted?)`);
+  const lastT = entries.reduce((m, e) => Math.max(m, e.t), 0);
+  const tz: Transitions = policyOnFlash(hal)?.site.tz ?? [[0, 0]];
+  const when = (s: Seen): Pick<Finding, 'at' | 'ref' | 'amount' | 'batch'> => ({
+    at: localIso(tz, s.t), ref: s.ref, amount: s.amountMinor !== undefined ? yuan(s.amountMinor) : undefined, batch: s.batch });
+  const findings: Finding[] = [];
   const j = new Journal(hal, dev);
   j.open();
   const l = j.ledger;
@@ -45,11 +76,14 @@ export function doctor(dataDir: string, lang: Lang): { device: string | null; fi
   else if (pol && !pol.ok) findings.push({ open: true, urgency: 0, ...say(pol.reason ?? { name: 'POLICY_INVALID', severity: 'deny', params: { why: pol.error } }), title: pol.reason?.name ?? 'POLICY_INVALID' });
   if (l.locked) findings.push({ open: true, urgency: 0, title: 'DEVICE_LOCKED', ...say({ name: 'DEVICE_LOCKED', severity: 'deny', params: { why: l.locked } }) });
   if (l.reversals.length) findings.push({ open: true, urgency: 1, title: 'REVERSAL_PENDING',
-    message: zh ? `有 ${l.reversals.length} 笔冲正尚未完成（${l.reversals.map((r) => r.ref).join('、')}）。` : `${l.reversals.length} reversal(s) still pending (${l.reversals.map((r) => r.ref).join(', ')}).`,
+    message: zh ? `有 ${l.reversals.length} 笔冲正尚未完成（${l.reversals.map((r) => `${r.ref} ${yuan(+r.f4)}`).join('、')}）。` : `${l.reversals.length} reversal(s) still pending (${l.reversals.map((r) => `${r.ref} ${yuan(+r.f4)}`).join(', ')}).`,
     remedy: zh ? '请让终端联网，冲正会在下一笔交易前自动发送；在此之前请勿交付相关商品。' : 'Bring the terminal online; reversals go out before the next sale. Do not hand over those goods.' });
-  if (l.settle) findings.push({ open: true, urgency: 1, title: 'SETTLEMENT_INCOMPLETE',
-    message: zh ? `批次 ${l.settle.batch} 的结算停在“${l.settle.step}”步骤。` : `Settlement of batch ${l.settle.batch} stopped at step "${l.settle.step}".`,
-    remedy: zh ? '重新开机并联网，结算会从中断处继续。' : 'Restart the terminal online; settlement resumes where it stopped.' });
+  if (l.settle) {
+    const step = STEP_WORDS[l.settle.step]?.[lang] ?? l.settle.step;
+    findings.push({ open: true, urgency: 1, title: 'SETTLEMENT_INCOMPLETE', batch: l.settle.batch,
+      message: zh ? `批次 ${l.settle.batch} 的结算停在“${step}”这一步。` : `Settlement of batch ${l.settle.batch} stopped at step "${step}".`,
+      remedy: zh ? '重新开机并联网，结算会从中断处继续。' : 'Restart the terminal online; settlement resumes where it stopped.' });
+  }
   if (l.signerFailed) findings.push({ open: true, urgency: 1, title: 'SIGNER_FAILED',
     message: zh ? '签名模块故障，流水仍在记录但未封签。' : 'The signing module failed: entries are recorded but not sealed.',
     remedy: zh ? '请联系服务商检修安全模块；恢复后会自动补签。' : 'Have the secure element checked; entries are sealed once it is back.' });
@@ -61,30 +95,65 @@ export function doctor(dataDir: string, lang: Lang): { device: string | null; fi
   if (j.unsealed > 0) findings.push({ open: true, urgency: 4, title: 'UNSEALED',
     message: zh ? `${j.unsealed} 条流水尚未封签（封签到第 ${j.sealedSeq} 条）。` : `${j.unsealed} journal entries are not sealed yet (sealed through ${j.sealedSeq}).`,
     remedy: zh ? '正常情况下会自动封签；若持续增加，请检查签名模块。' : 'Sealing normally catches up by itself; if this keeps growing, check the signer.' });
+
   // What the latest decision still ran into is open now; the rest was seen earlier and is history.
+  const seen = reasonsSeen(entries);
+  const counts = countReasons(seen);
+  const lastDecision = [...entries].reverse().find((e) => e.rec.type === 'decision' || e.rec.type === 'decision-invalid');
+  const latest = lastDecision && (lastDecision.rec.type === 'decision' || lastDecision.rec.type === 'decision-invalid') ? lastDecision.rec.body.reasons : [];
   const openNow = new Set(latest.map((x) => x.name));
-  const byName = new Map<ReasonName, { count: number; last: typeof recent[number] }>();
-  for (const x of recent) {
-    const k = byName.get(x.name);
-    byName.set(x.name, { count: (k?.count ?? 0) + 1, last: x });
-  }
-  for (const x of latest) if (!byName.has(x.name)) byName.set(x.name, { count: 1, last: { ...x, t: lastT } });
-  for (const [name, v] of byName) {
+  const lastOf = new Map<ReasonName, Seen>();
+  for (const s of seen) lastOf.set(s.name, s);
+  const listed = new Set(findings.map((f) => f.title));
+  for (const [name, last] of lastOf) {
     const d = REASONS[name];
-    if (!d) continue;
+    if (!d || listed.has(name)) continue;
+    const over = SUPERSEDED_BY[name];
+    if (over && (openNow.has(over) || listed.has(over))) continue;
     const open = openNow.has(name);
-    const last = open ? { ...v.last, params: latest.find((x) => x.name === name)!.params } : v.last;
     const m = say({ name, severity: d.severity, params: last.params });
-    findings.push({ open, urgency: (open ? 0 : 5) + (d.severity === 'deny' ? 2 : d.severity === 'review' ? 3 : 4), title: name, count: v.count, reason: name,
-      message: m.message, remedy: m.remedy });
+    findings.push({ open, urgency: (open ? 0 : 5) + (d.severity === 'deny' ? 2 : d.severity === 'review' ? 3 : 4), title: name, count: counts[name], reason: name,
+      message: m.message, remedy: m.remedy, ...when(last) });
   }
   findings.sort((a, b) => a.urgency - b.urgency || (b.count ?? 0) - (a.count ?? 0));
-  return { device: dev, findings };
+  return { device: dev, findings, counts };
+}
+
+/** Where and when, for people: "last 2026-03-03 09:30:00+08:00, ref D1, amount ¥12.00 (26 times)". */
+function whenText(f: Finding, L: Lang): string | null {
+  if (!f.at) return null;
+  const zh = L === 'zh';
+  const parts = [zh ? `最近一次：${f.at.replace('T', ' ')}` : `last: ${f.at.replace('T', ' ')}`];
+  if (f.ref) parts.push(zh ? `交易 ${f.ref}` : `ref ${f.ref}`);
+  if (f.amount) parts.push(zh ? `金额 ${f.amount}` : `amount ${f.amount}`);
+  if (f.batch !== undefined) parts.push(zh ? `批次 ${f.batch}` : `batch ${f.batch}`);
+  if (f.count && f.count > 1) parts.push(zh ? `共 ${f.count} 次` : `${f.count} times in all`);
+  return parts.join(zh ? '，' : ', ');
+}
+
+/** Doctor's answer as people read it. */
+export function doctorText(d: ReturnType<typeof doctor>, L: Lang): string {
+  const out: string[] = [L === 'zh' ? `终端 ${d.device} 体检结果：` : `Terminal ${d.device}:`];
+  const show = (title: string, fs: Finding[], from: number) => {
+    if (!fs.length) return;
+    out.push(title);
+    fs.forEach((f, i) => {
+      out.push(`${from + i}. [${f.title}${f.count && f.count > 1 ? ` ×${f.count}` : ''}] ${f.message}`);
+      const w = whenText(f, L);
+      if (w) out.push(`   ${w}`);
+      out.push(`   ${L === 'zh' ? '建议' : 'what to do'}${L === 'zh' ? '：' : ': '}${f.remedy}`);
+    });
+  };
+  const open = d.findings.filter((f) => f.open), past = d.findings.filter((f) => !f.open);
+  if (!open.length) out.push(L === 'zh' ? '现在没有待处理的问题。' : 'Nothing is wrong right now.');
+  show(L === 'zh' ? '现在的问题（最紧急的在前）：' : 'Open now, most urgent first:', open, 1);
+  show(L === 'zh' ? '近期出现过（已不再影响交易）：' : 'Seen recently (no longer in the way):', past, open.length + 1);
+  return out.join('\n');
 }
 
 export const DOCTOR: Command[] = [{
   name: 'doctor',
-  summary: 'Explains a terminal\'s state and recent denials in plain words, most urgent first, with what to do. Reads the data folder without writing to it. Exit 1 while something stops it from trading.',
+  summary: 'Explains a terminal\'s state and recent denials in plain words, most urgent first, with what to do: when each last happened (shop\'s local time), on which transaction or batch, and how often. Reads the data folder without writing to it. Exit 1 while something stops it from trading.',
   options: {
     data: { type: 'string', arg: 'DIR', help: 'the terminal\'s data folder (its flash)', required: true },
     lang: LANG_OPT, json: JSON_OPT,
@@ -94,17 +163,7 @@ export const DOCTOR: Command[] = [{
     const L = lang(values.lang);
     const d = doctor(values.data as string, L);
     const failing = d.findings.some((f) => f.open && f.urgency <= 2);
-    if (values.json) { out(JSON.stringify(d)); return failing ? 1 : 0; }
-    out(L === 'zh' ? `终端 ${d.device} 体检结果：` : `Terminal ${d.device}:`);
-    const show = (title: string, fs: Finding[], from: number) => {
-      if (!fs.length) return;
-      out(title);
-      fs.forEach((f, i) => out(`${from + i}. [${f.title}${f.count && f.count > 1 ? ` ×${f.count}` : ''}] ${f.message}\n   ${L === 'zh' ? '建议' : 'what to do'}: ${f.remedy}`));
-    };
-    const open = d.findings.filter((f) => f.open), past = d.findings.filter((f) => !f.open);
-    if (!open.length) out(L === 'zh' ? '现在没有待处理的问题。' : 'Nothing is wrong right now.');
-    show(L === 'zh' ? '现在的问题（最紧急的在前）：' : 'Open now, most urgent first:', open, 1);
-    show(L === 'zh' ? '近期出现过（已不再影响交易）：' : 'Seen recently (no longer in the way):', past, open.length + 1);
+    out(values.json ? JSON.stringify(d) : doctorText(d, L));
     return failing ? 1 : 0;
   },
 }];

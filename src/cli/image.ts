@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HAL_ABI } from '../core/hal/types';
 import { readSecretKey } from '../node/keys';
+import { policyExpiredAt } from '../../device/provision/policy';
 import { checkOutDir, imageFiles, readFileBytes, readPub, releaseKeyPath, writeImage } from '../../device/provision/image';
 import { hashHex, parseKeyLines, versionNumber, verifyImage } from '../../device/provision/manifest';
 import { readImageDir, verifyUpdate } from '../../device/provision/flash';
@@ -52,7 +53,7 @@ function build({ values: a, out }: Parsed): number {
   if (minFirmware.length > 64) throw new UsageError('--min-firmware must be at most 64 characters');
   const buildId = `${semver ?? 'dev'}+${hashHex(bundle).slice(0, 12)}`;
   const nextRelease = a['next-release'] ? [readPub(a['next-release'] as string, '--next-release')] : [];
-  const { files, manifest } = imageFiles({ bundle, policy, operatorPub, backendPub, release, nextRelease, version, build: buildId, abi: HAL_ABI, minFirmware });
+  const { files, manifest } = imageFiles({ bundle, policy, operatorPub, backendPub, release, nextRelease, version, build: buildId, abi: HAL_ABI, minFirmware, nowMs: Date.now() });
   writeImage(dir, files);
   out(`image ${dir}: version ${manifest.version}, build ${manifest.build}, HAL ABI ${manifest.abi}, bundle ${manifest.bundleBytes} bytes, signed by ${keyPath}`);
   return 0;
@@ -61,6 +62,10 @@ function build({ values: a, out }: Parsed): number {
 function flash({ values: a, out }: Parsed): number {
   const image = need(a.image, '--image'), data = need(a.data, '--data');
   if (!existsSync(image)) throw new UsageError(`--image ${image}: no such folder`);
+  // SPEC §4: a policy whose validUntil has passed (by this machine's clock) is never flashed in silence.
+  const pol = readImageDir(image).get('policy.cose');
+  const expired = pol ? policyExpiredAt(pol, Date.now()) : null;
+  if (expired) { out(`REFUSED: the image's policy expired at ${expired}; the terminal would refuse every sale. Build an image with a new policy.`); return 1; }
   const r = installImage(data, image);
   if (!r.ok) { out(`REFUSED: ${r.reason}`); out('the terminal keeps its installed image'); return 1; }
   for (const l of r.loaded.log) out(`  ${l}`);

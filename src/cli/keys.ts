@@ -5,7 +5,7 @@ import type { Command } from './command';
 
 export const KEYS: Command[] = [{
   name: 'keys new',
-  summary: 'Makes a new Ed25519 key pair: DIR/NAME.key (the secret seed as hex, mode 0600) and DIR/NAME.pub (64 hex characters). An existing key is never overwritten.',
+  summary: 'Makes a new Ed25519 key pair: DIR/NAME.key (the secret key as 128 hex characters: seed then public key, mode 0600) and DIR/NAME.pub (64 hex characters). An existing key is never overwritten.',
   options: {
     out: { type: 'string', arg: 'DIR', help: 'folder for the two files (made if absent)', required: true },
     name: { type: 'string', arg: 'NAME', help: 'file name without extension: letters, digits, ".", "_" or "-"', required: true },

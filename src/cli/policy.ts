@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { describePolicy, openPolicyFile, readJsonFile, signPolicy } from '../../device/provision/policy';
 import { readPublicKey, readSecretKey } from '../node/keys';
-import { JSON_OPT, readBytes, str, type Command } from './command';
+import { JSON_OPT, LANG_OPT, lang, readBytes, str, type Command } from './command';
 
 export const POLICY: Command[] = [{
   name: 'policy sign', args: 'POLICY.json',
@@ -12,11 +12,13 @@ export const POLICY: Command[] = [{
   options: {
     key: { type: 'string', arg: 'K.key', help: 'the operator\'s secret key (preflight keys new)', required: true },
     out: { type: 'string', arg: 'P.cose', help: 'where the signed policy goes', required: true },
+    lang: LANG_OPT,
   },
-  example: 'preflight policy sign shop.json --key keys/operator.key --out shop.cose',
+  example: 'preflight policy sign shop.json --key keys/operator.key --out shop.cose --lang en',
   run({ values, positionals, out }) {
     const file = positionals[0]!;
-    const cose = signPolicy(readJsonFile(file, 'policy'), readSecretKey(values.key as string));
+    // SPEC §4: validUntil is judged by the signer's clock.
+    const cose = signPolicy(readJsonFile(file, 'policy'), readSecretKey(values.key as string), Date.now(), lang(values.lang));
     writeFileSync(values.out as string, cose);
     out(`signed ${file} -> ${values.out} (${cose.length} bytes)`);
     return 0;
@@ -30,7 +32,7 @@ export const POLICY: Command[] = [{
   },
   example: 'preflight policy show shop.cose --pub keys/operator.pub',
   run({ values, positionals, out }) {
-    const s = openPolicyFile(readBytes(positionals[0]!, 'policy'), str(values.pub) ? readPublicKey(str(values.pub)!) : null);
+    const s = openPolicyFile(readBytes(positionals[0]!, 'policy'), str(values.pub) ? readPublicKey(str(values.pub)!) : null, positionals[0]!);
     if (values.json) out(JSON.stringify(s));
     else out(`signature: ${s.signature}${s.errors ? `\nINVALID: ${s.errors}` : ''}\n${describePolicy(s.policy!)}`);
     return s.signature === 'invalid' || s.errors ? 1 : 0;

@@ -5,11 +5,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { dirname, join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { validatePolicy } from '../core/policy/validate';
-import { preparePolicy, readJsonFile } from '../../device/provision/policy';
+import { readJsonFile } from '../../device/provision/policy';
+import { policyOnFlash } from '../node/flash-read';
+import { readOnlyFlash } from '../node/flash-folder';
 import { installImage } from '../../host-sim/loader';
 import { htmlReport } from '../../host-sim/report/html';
-import { summaryText, timelineLine } from '../../host-sim/report/timeline';
+import { footerText, summaryText, Timeline } from '../../host-sim/report/timeline';
 import { openLinks } from '../../host-sim/scenario/links';
 import { parseScenario } from '../../host-sim/scenario/parse';
 import { runScenario } from '../../host-sim/scenario/run';
@@ -58,23 +59,24 @@ export const SIM: Command[] = [{
       bundle = inst.loaded.bundle;
     } else bundle = readFileSync(bundlePath(), 'utf8');
     const links = await openLinks(str(values.broker) ?? 'none', dataDir);
+    const timeline = new Timeline(c, L);
     try {
       const r = await runScenario(sc, {
         dataDir, bundle, network: links.network, fleet: links.fleet, operator: links.operator, policyBytes, engine: engine as Engine,
-        onLine: (l) => { if (json) out(JSON.stringify(l)); else if (l.event !== 'summary') { const t = timelineLine(l, c, L); if (t) { bar.clear(); out(t); } } },
+        // The bar is wiped before any text (src/node/term.ts), so it never shares a line with the timeline.
+        onLine: (l) => { if (json) out(JSON.stringify(l)); else if (l.event !== 'summary') { const t = timeline.line(l); if (t) { bar.clear(); out(t); } } },
         onProgress: json ? undefined : (d, n) => bar.update(d, n),
       });
       bar.clear();
       if (!json) {
         out(summaryText(r.summary, c, L));
-        out(`\ndata folder: ${dataDir}`);
-        if (links.fleet) out(`fleet (keys, registry, store): ${links.operator.dir}`);
-        const pol = typeof sc.policy === 'object' && sc.policy ? validatePolicy(preparePolicy(sc.policy), true) : null;
-        if (pol && pol.ok) {
-          const html = `${dataDir.replace(/\/+$/, '')}-report.html`;
-          writeFileSync(html, htmlReport(pol.value, r.lines, r.summary));
-          out(`report: ${html}`);
+        const pol = policyOnFlash(readOnlyFlash(dataDir));
+        let report: string | null = null;
+        if (pol) {
+          report = `${dataDir.replace(/\/+$/, '')}-report.html`;
+          writeFileSync(report, htmlReport(pol, r.lines, r.summary, L));
         }
+        out(footerText({ dataDir, fleetDir: links.fleet ? links.operator.dir : null, report }, L));
       }
     } finally { await links.close(); }
     return 0;

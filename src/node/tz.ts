@@ -1,6 +1,10 @@
 // Turns an IANA time zone into UTC offset transitions over a time range (SPEC §4): the terminal's
 // QuickJS has no tz data, so the signed policy carries [fromEpochMs, offsetMinutes] pairs.
 // Uses Node's ICU (Intl) data; transitions are found by hourly steps and bisected to the minute.
+// Only canonical IANA names are accepted (SPEC §4): not abbreviations ("CST" is China to some and
+// US Central to ICU), not aliases ("PRC"), not another case ("asia/shanghai").
+
+import type { Problem } from '../core/reasons/why';
 
 export function offsetMinutes(zone: string, ms: number): number {
   const f = fmtFor(zone);
@@ -21,8 +25,48 @@ function fmtFor(zone: string): Intl.DateTimeFormat {
   return f;
 }
 
-export function isValidZone(zone: string): boolean {
-  try { fmtFor(zone); return true; } catch { return false; }
+/**
+ * ICU's canonical ids follow CLDR, which kept some names IANA has since renamed; IANA's canonical
+ * name is the one to write (tzdata's `backward` file lists the old names as links).
+ */
+const IANA_RENAMED: Record<string, string> = {
+  'Asia/Calcutta': 'Asia/Kolkata', 'Asia/Katmandu': 'Asia/Kathmandu', 'Asia/Saigon': 'Asia/Ho_Chi_Minh',
+  'Asia/Rangoon': 'Asia/Yangon', 'Europe/Kiev': 'Europe/Kyiv', 'Atlantic/Faeroe': 'Atlantic/Faroe',
+  'America/Buenos_Aires': 'America/Argentina/Buenos_Aires', 'America/Catamarca': 'America/Argentina/Catamarca',
+  'America/Cordoba': 'America/Argentina/Cordoba', 'America/Jujuy': 'America/Argentina/Jujuy',
+  'America/Mendoza': 'America/Argentina/Mendoza', 'America/Indianapolis': 'America/Indiana/Indianapolis',
+  'America/Louisville': 'America/Kentucky/Louisville', 'Pacific/Truk': 'Pacific/Chuuk', 'Pacific/Ponape': 'Pacific/Pohnpei',
+  'Pacific/Enderbury': 'Pacific/Kanton', 'America/Godthab': 'America/Nuuk', 'Asia/Ulan_Bator': 'Asia/Ulaanbaatar',
+};
+
+let canonicalZones: Set<string> | null = null;
+/** The canonical IANA zone names in this machine's ICU data. */
+export function canonicalZoneNames(): Set<string> {
+  if (!canonicalZones) {
+    canonicalZones = new Set(Intl.supportedValuesOf('timeZone').map((z) => IANA_RENAMED[z] ?? z));
+    canonicalZones.add('Etc/UTC');
+  }
+  return canonicalZones;
+}
+
+/** Why `zone` is not a canonical IANA name at `path`, or null when it is one. */
+export function zoneProblem(zone: string, path = 'site.timezone'): Problem | null {
+  const names = canonicalZoneNames();
+  if (names.has(zone)) return null;
+  const got = zone;
+  const lower = zone.toLowerCase();
+  const sameCase = [...names].find((z) => z.toLowerCase() === lower);
+  if (sameCase) return { code: 'TZ_CASE', figures: { path, got, near: sameCase } };
+  // Capitals ending in T, with or without a DST rule: an abbreviation (CST, IST, EST5EDT) whatever ICU
+  // maps it to. Country links such as PRC are aliases and fall through to the next rule.
+  if (/^[A-Z]{1,4}T(\d{1,2}[A-Z]{3,4})?$/.test(zone) && zone !== 'UTC') return { code: 'TZ_ABBREVIATION', figures: { path, got } };
+  let resolved: string | null = null;
+  try { resolved = fmtFor(zone).resolvedOptions().timeZone; } catch { /* not a zone ICU knows */ }
+  if (resolved) {
+    const near = IANA_RENAMED[resolved] ?? (resolved === 'UTC' ? 'Etc/UTC' : resolved);
+    if (names.has(near)) return { code: 'TZ_ALIAS', figures: { path, got, near } };
+  }
+  return { code: 'TZ_UNKNOWN', figures: { path, got } };
 }
 
 /** Offsets in force over [fromMs, untilMs], as sorted [fromEpochMs, offsetMinutes] pairs. */

@@ -98,8 +98,9 @@ describe('fleet report', () => {
   it('reads for people in Chinese by default, and says so when the day had no denial', async () => {
     const zh = await run(['report', '--db', db, '--dev', 'T-0001', '--date', '2026-03-02']);
     expect(zh.out).toMatch(/终端 T-0001 在 2026-03-02 的拒绝与复核原因/);
-    expect(zh.out).toMatch(/6 × HOURS_CLOSED \[deny\]/);
-    expect(zh.out).toMatch(/建议: 请把终端带回登记地址/);
+    expect(zh.out).toMatch(/6 × HOURS_CLOSED \[拒绝\]/);
+    expect(zh.out).toMatch(/预检结论：通过 10，拒绝 16，复核 5/);
+    expect(zh.out).toMatch(/建议：请把终端带回登记地址/);
     expect(zh.out).not.toMatch(/\x1b\[/); // not a TTY: no colour
     const none = await run(['report', '--db', db, '--dev', 'T-0001', '--date', '2026-03-03', '--lang', 'en']);
     expect(none.out).toMatch(/No transaction was denied or flagged that day/);

@@ -76,7 +76,7 @@ describe('CBOR', () => {
 
 describe('signed envelopes: policies, commands, acks', () => {
   const op = newKeyPair();
-  const policyCose = sign1(encode(preparePolicy(demoPolicyJson())), op.secretKey);
+  const policyCose = sign1(encode(preparePolicy(demoPolicyJson(), Date.parse('2026-03-02T10:00:00+08:00'))), op.secretKey);
   const cmd = sign1(encode({ dev: 'T-TEST', n: 5, exp: Date.now() + 1e9, kind: 'lock' }), op.secretKey);
   const ack = sign1(encode({ dev: 'T-TEST', seq: 10 }), op.secretKey);
   it('every truncation and bit flip of a genuine envelope is refused by the verifier', () => {

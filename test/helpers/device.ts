@@ -22,7 +22,7 @@ export function flash(dir: string, operator: KeyPair, backend: KeyPair, edit: (p
   writeFileSync(join(dir, 'trust/backend.pub'), toHex(backend.pub) + '\n');
   const j = demoPolicyJson();
   edit(j);
-  writeFileSync(join(dir, 'policy.cose'), signPolicy(j, operator));
+  writeFileSync(join(dir, 'policy.cose'), signPolicy(j, operator, sh('2026-03-02T10:00')));
 }
 
 export function rig(opts: { dir?: string; startLocal?: string; operator?: KeyPair; backend?: KeyPair; storageBytes?: number; edit?: (p: any) => void } = {}): Rig {

@@ -10,7 +10,7 @@ export const demoPolicyJson = (): Record<string, any> => JSON.parse(readFileSync
 export function policy(edit: (p: Record<string, any>) => void = () => {}): Policy {
   const j = demoPolicyJson();
   edit(j);
-  const v = validatePolicy(preparePolicy(j), true);
+  const v = validatePolicy(preparePolicy(j, sh('2026-03-02T10:00')), true);
   if (!v.ok) throw new Error(v.error);
   return v.value;
 }

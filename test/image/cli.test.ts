@@ -9,7 +9,7 @@ import { writeKeyPair } from '../../src/node/keys';
 import { loadInstalledImage } from '../../host-sim/loader';
 import { runScenario } from '../../host-sim/scenario/run';
 import { parseScenario } from '../../host-sim/scenario/parse';
-import { bundleBytes, policyCose, newKeys, rm, tmp, type Keys } from './rig';
+import { bundleBytes, imageDir, policyCose, newKeys, rm, tmp, type Keys } from './rig';
 
 let w: string, keys: Keys;
 const lines: string[] = [];
@@ -25,7 +25,8 @@ beforeAll(() => {
   keys = newKeys();
   writeKeyPair(w, 'operator', keys.operator);
   writeKeyPair(w, 'backend', keys.backend);
-  writeFileSync(join(w, 'P.cose'), policyCose(keys.operator));
+  // The CLI judges validity by the real clock (SPEC §4): a policy valid for years, so the test does not age.
+  writeFileSync(join(w, 'P.cose'), policyCose(keys.operator, 1, (p) => { p.validUntil = '2031-01-01T00:00:00+08:00'; }));
   writeFileSync(join(w, 'agent.js'), bundleBytes());
 });
 afterAll(() => rm(w));
@@ -70,12 +71,21 @@ describe('preflight image', () => {
     writeFileSync(join(w, 'bad.cose'), policyCose(keys.backend));
     await usage(['build', '--policy', join(w, 'bad.cose'), '--trust', join(w, 'operator.pub'), '--backend', join(w, 'backend.pub'), '--out', join(w, 'x')],
       /--policy is not signed by the --trust operator key/);
-    await usage(['build', '--policy', join(w, 'P.cose'), '--trust', join(w, 'P.cose'), '--backend', join(w, 'backend.pub'), '--out', join(w, 'x')], /--trust: public key .* expected 64 lowercase hex/);
+    await usage(['build', '--policy', join(w, 'P.cose'), '--trust', join(w, 'P.cose'), '--backend', join(w, 'backend.pub'), '--out', join(w, 'x')], /--trust: public key .* not a key file/);
     await usage(['build', '--policy', join(w, 'P.cose'), '--trust', join(w, 'operator.pub'), '--backend', join(w, 'backend.pub'), '--out', join(w, 'x'), '--version', '1.5'], /--version must be a whole number/);
     await usage(['build', '--policy', join(w, 'P.cose'), '--trust', join(w, 'operator.pub'), '--backend', join(w, 'backend.pub'), '--out', w], /folder is not empty and holds no image/);
-    await usage(['build', '--policy', join(w, 'agent.js'), '--trust', join(w, 'operator.pub'), '--backend', join(w, 'backend.pub'), '--out', join(w, 'x')], /--policy: policy: /);
+    await usage(['build', '--policy', join(w, 'agent.js'), '--trust', join(w, 'operator.pub'), '--backend', join(w, 'backend.pub'), '--out', join(w, 'x')], /--policy: the file is not a signed policy/);
     await usage(['build', '--policy', join(w, 'P.cose'), '--trust', join(w, 'operator.pub'), '--backend', join(w, 'backend.pub'), '--out', join(w, 'x'), '--key', join(w, 'release.pub')], /give the secret RELEASE\.key, not the public \.pub/);
     await usage(['build', '--trust', join(w, 'operator.pub')], /--policy is required/);
+    // Issue 17: an expired policy was built into an image and flashed without a word.
+    const old = policyCose(keys.operator, 1, (p) => { p.validUntil = '2026-06-01T00:00:00+08:00'; });
+    writeFileSync(join(w, 'old.cose'), old);
+    await usage(['build', '--policy', join(w, 'old.cose'), '--trust', join(w, 'operator.pub'), '--backend', join(w, 'backend.pub'), '--out', join(w, 'x')],
+      /--policy expired at 2026-06-01T00:00:00\+08:00: a terminal would refuse every sale under it/);
+    const oldImage = imageDir({ version: 1, keys, policy: old });
+    expect(await run('flash', '--image', oldImage, '--data', join(w, 'd-old'))).toBe(1);
+    expect(lines.at(-1)).toMatch(/^REFUSED: the image's policy expired at 2026-06-01T00:00:00\+08:00; the terminal would refuse every sale/);
+    expect(loadInstalledImage(join(w, 'd-old')).ok).toBe(false);
     await usage(['flash', '--image', join(w, 'nope'), '--data', join(w, 'd')], /--image .*nope: no such folder/);
     await usage(['verify'], /--image is required/);
     await usage(['burn'], /unknown command "image burn"/);

@@ -33,21 +33,22 @@ export const bundleVariant = (tag: string) => new Uint8Array(Buffer.concat([Buff
 export interface Keys { operator: KeyPair; backend: KeyPair; release: KeyPair }
 export const newKeys = (): Keys => ({ operator: newKeyPair(), backend: newKeyPair(), release: newKeyPair() });
 
-export function policyCose(operator: KeyPair, version = 1): Uint8Array {
+export function policyCose(operator: KeyPair, version = 1, edit: (p: any) => void = () => {}): Uint8Array {
   const j = demoPolicyJson();
   j.version = version;
-  return signPolicy(j, operator);
+  edit(j);
+  return signPolicy(j, operator, START);
 }
 
-export interface ImgOpts { version: number; keys: Keys; bundle?: Uint8Array; policyVersion?: number; abi?: number; minFirmware?: string; nextRelease?: Uint8Array[] }
+export interface ImgOpts { version: number; keys: Keys; bundle?: Uint8Array; policyVersion?: number; abi?: number; minFirmware?: string; nextRelease?: Uint8Array[]; policy?: Uint8Array }
 
 /** An image in memory, signed by keys.release. */
 export function makeImage(o: ImgOpts): ImageFiles {
   const release = o.keys.release;
   const { files } = imageFiles({
-    bundle: o.bundle ?? bundleBytes(), policy: policyCose(o.keys.operator, o.policyVersion ?? 1),
+    bundle: o.bundle ?? bundleBytes(), policy: o.policy ?? policyCose(o.keys.operator, o.policyVersion ?? 1),
     operatorPub: o.keys.operator.pub, backendPub: o.keys.backend.pub, release, version: o.version,
-    build: `test-${o.version}`, abi: o.abi, minFirmware: o.minFirmware, nextRelease: o.nextRelease,
+    build: `test-${o.version}`, abi: o.abi, minFirmware: o.minFirmware, nextRelease: o.nextRelease, nowMs: START,
   });
   return files;
 }

@@ -1,5 +1,6 @@
 // device/policy.schema.json (JSON Schema 2020-12) against the demo policy and src/core/policy/validate.ts:
-// the same inputs pass and fail both. A small checker for exactly the keywords the schema uses
+// the same inputs pass and fail both, misspelt fields included (issue 17: "Mon", nightrisk and
+// batchMaxTxn were signed and silently changed behaviour). A small checker for exactly the keywords the schema uses
 // stands in for ajv (no new dependency); an unknown keyword fails the test.
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -40,6 +41,11 @@ function check(s: S, v: any, path = '$'): string[] {
       case 'type': if (!typeOk(x, v)) e(`type ${x}`); break;
       case 'required': if (typeOk('object', v)) for (const r of x) if (!(r in v)) e(`required ${r}`); break;
       case 'properties': if (typeOk('object', v)) for (const [p, ps] of Object.entries(x)) if (p in v) errs.push(...check(ps as S, v[p], `${path}.${p}`)); break;
+      case 'additionalProperties':
+        if (x !== false) throw new Error('schema: this checker knows additionalProperties: false only');
+        if (typeOk('object', v)) for (const k of Object.keys(v)) if (!((s as any).properties ?? {})[k]) e(`additionalProperties ${k}`);
+        break;
+      case 'maxLength': if (typeof v === 'string' && [...v].length > x) e('maxLength'); break;
       case 'pattern': if (typeof v === 'string' && !new RegExp(x, 'u').test(v)) e('pattern'); break;
       case 'minimum': if (typeof v === 'number' && v < x) e('minimum'); break;
       case 'maximum': if (typeof v === 'number' && v > x) e('maximum'); break;
@@ -74,12 +80,20 @@ const edits: [string, (p: any) => void][] = [
   ['a version of 0', (p) => { p.version = 0; }],
   ['a warn ratio above 1', (p) => { p.resources.batchWarnRatio = 1.2; }],
   ['a qualification without expiry', (p) => { p.merchant.qualifications = [{ kind: 'x' }]; }],
+  ['a weekday written "Mon"', (p) => { p.hours.Mon = p.hours.mon; delete p.hours.mon; }],
+  ['"nightrisk" for nightRisk', (p) => { p.hours.nightrisk = p.hours.nightRisk; delete p.hours.nightRisk; }],
+  ['"batchMaxTxn" for batchMaxTxns', (p) => { p.resources = { batchMaxTxn: 100 }; }],
+  ['a field the contract does not know', (p) => { p.note = 'not in SPEC §4'; }],
+  ['a misspelt limit in a channel', (p) => { p.limits.qr.dailyLimit = 100; }],
+  ['a misspelt exception field', (p) => { p.hours.exceptions = [{ date: '2026-10-01', close: true }]; }],
+  ['a qualification kind of 41 characters', (p) => { p.merchant.qualifications = [{ kind: 'k'.repeat(41), expires: '2026-12-31' }]; }],
+  ['367 exceptions', (p) => { p.hours.exceptions = Array.from({ length: 367 }, () => ({ date: '2026-10-01', closed: true })); }],
 ];
 const fine: [string, (p: any) => void][] = [
   ['the demo as written', () => {}],
   ['optional sections left out', (p) => { delete p.resources; delete p.clock; delete p.sealing; delete p.telemetry; delete p.limits.velocity; }],
   ['an all-day interval and an exception with its own hours', (p) => { p.hours.sun = [['00:00', '24:00']]; p.hours.exceptions = [{ date: '2026-02-17', intervals: [['10:00', '14:00']] }]; }],
-  ['a field the contract does not fix yet', (p) => { p.note = 'more may be added (SPEC §4)'; }],
+  ['a $schema line for editors', (p) => { p.$schema = '../device/policy.schema.json'; }],
 ];
 
 describe('device/policy.schema.json', () => {

@@ -36,13 +36,16 @@ describe('keys and policies', () => {
   it('policy sign names the bad field and the rule; a good policy signs and shows', () => {
     const bad = demoPolicyJson(); bad.limits.card.singleMinor = 12.5; bad.hours.mon = [['25:00', '22:00']]; bad.merchant.mid = '123';
     writeFileSync(join(dir, 'bad.json'), JSON.stringify(bad));
-    const r = cli('policy', 'sign', join(dir, 'bad.json'), '--key', join(dir, 'operator.key'), '--out', join(dir, 'bad.cose'));
+    const r = cli('policy', 'sign', join(dir, 'bad.json'), '--key', join(dir, 'operator.key'), '--out', join(dir, 'bad.cose'), '--lang', 'en');
     usageError(r, /limits\.card\.singleMinor: must be an integer/);
-    expect(r.err).toMatch(/hours\.mon\[0\]\[0\]: must be a time/);
+    expect(r.err).toMatch(/hours\.mon\[0\]\[0\]: must be a local time "HH:MM"/);
     expect(r.err).toMatch(/merchant\.mid: must be 15 digits/);
     writeFileSync(join(dir, 'broken.json'), '{"version": 1,');
     usageError(cli('policy', 'sign', join(dir, 'broken.json'), '--key', join(dir, 'operator.key'), '--out', join(dir, 'x.cose')), /not valid JSON/);
-    writeFileSync(join(dir, 'good.json'), JSON.stringify(demoPolicyJson()));
+    usageError(cli('policy', 'sign', join(dir, 'bad.json'), '--key', join(dir, 'operator.key'), '--out', join(dir, 'bad.cose')),
+      /^preflight: 策略: merchant\.mid 必须是 15 位数字.*；limits\.card\.singleMinor 必须是整数，实际为 12\.5/);
+    // The signer's clock judges validUntil (SPEC §4): a policy valid for years, so this test does not age.
+    writeFileSync(join(dir, 'good.json'), JSON.stringify({ ...demoPolicyJson(), validUntil: '2031-01-01T00:00:00+08:00' }));
     expect(cli('policy', 'sign', join(dir, 'good.json'), '--key', join(dir, 'operator.key'), '--out', join(dir, 'good.cose')).code).toBe(0);
     const show = cli('policy', 'show', join(dir, 'good.cose'), '--pub', join(dir, 'operator.pub'));
     expect(show.code).toBe(0);
@@ -53,6 +56,25 @@ describe('keys and policies', () => {
     expect(cli('policy', 'show', join(dir, 'good.cose'), '--pub', join(dir, 'other.pub')).code).toBe(1);
     writeFileSync(join(dir, 'trunc.cose'), readFileSync(join(dir, 'good.cose')).subarray(0, 40));
     usageError(cli('policy', 'show', join(dir, 'trunc.cose')), /policy/);
+  });
+
+  it('issue 17: a misspelt field, an expired policy, a public key as the signing key, a JSON file shown', () => {
+    const sign = (json: object, key = 'operator.key', ...more: string[]) => {
+      writeFileSync(join(dir, 'p17.json'), JSON.stringify(json));
+      return cli('policy', 'sign', join(dir, 'p17.json'), '--key', join(dir, key), '--out', join(dir, 'p17.cose'), '--lang', 'en', ...more);
+    };
+    const p = demoPolicyJson();
+    p.validUntil = '2031-01-01T00:00:00+08:00';
+    p.hours.Mon = p.hours.mon; delete p.hours.mon;
+    usageError(sign(p), /hours: unknown field "Mon"; did you mean "mon"\?/);
+    usageError(sign({ ...demoPolicyJson(), validFrom: '2025-01-01T00:00:00+08:00', validUntil: '2025-06-01T00:00:00+08:00' }), /validUntil \(2025-06-01T00:00:00\+08:00\) has already passed/);
+    usageError(sign({ ...demoPolicyJson(), site: { ...demoPolicyJson().site, timezone: 'CST' } }), /"CST" is an abbreviation/);
+    usageError(sign(demoPolicyJson(), 'operator.pub'), /secret key .*operator\.pub: this is a public key/);
+    writeFileSync(join(dir, 'x.json'), JSON.stringify(demoPolicyJson(), null, 1));
+    usageError(cli('policy', 'show', join(dir, 'x.json')), /x\.json is JSON text, not a signed policy: sign it first with `preflight policy sign/);
+    const reg = join(dir, 'registry'); mkdirSync(reg, { recursive: true });
+    usageError(cli('fleet', 'consume', '--broker', 'mqtt://127.0.0.1:9', '--registry', reg, '--backend-key', join(dir, 'operator.pub'), '--once-idle-ms', '1'),
+      /this is a public key/);
   });
 });
 
@@ -83,9 +105,14 @@ describe('sim run, journal export and verify, doctor', () => {
     const bytes = readFileSync(join(dir, 'j.cbor'));
     bytes[200] ^= 0x10;
     writeFileSync(join(dir, 'bad.cbor'), bytes);
-    const bad = cli('journal', 'verify', join(dir, 'bad.cbor'), '--pub', join(data, 'device.pub'));
+    const bad = cli('journal', 'verify', join(dir, 'bad.cbor'), '--pub', join(data, 'device.pub'), '--lang', 'en');
     expect(bad.code).toBe(1);
     expect(bad.out).toMatch(/INVALID at record \d+: /);
+    // Issue 17: the verifier spoke English under --lang zh ("signature does not verify…").
+    const zh = cli('journal', 'verify', join(dir, 'bad.cbor'), '--pub', join(data, 'device.pub'), '--lang', 'zh');
+    expect(zh.code).toBe(1);
+    expect(zh.out.trim()).toMatch(/^无效：第 \d+ 项记录：([^a-zA-Z]|prev)+。$/);                 // prev: the field of SPEC §6
+    expect(cli('journal', 'verify', join(dir, 'j.cbor'), '--pub', join(data, 'device.pub'), '--lang', 'zh').out).toMatch(/^有效：终端 T-0102 的 \d+ 条流水/);
     writeFileSync(join(dir, 'short.cbor'), readFileSync(join(dir, 'j.cbor')).subarray(0, 301));
     const short = cli('journal', 'verify', join(dir, 'short.cbor'), '--pub', join(data, 'device.pub'), '--json');
     expect(short.code).toBe(1);

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { REASONS } from '../../src/core/reasons/catalog';
 import { signPolicy } from '../../device/provision/policy';
 import { newKeyPair } from '../../src/node/keys';
-import { demoPolicyJson } from '../helpers/policy';
+import { demoPolicyJson, sh } from '../helpers/policy';
 import { card, eachEngine, run, SITE } from '../helpers/scenario';
 import { tmp } from '../helpers/device';
 import { readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -129,15 +129,16 @@ eachEngine('pre-acquirer reasons through the bundle', () => {
   it('policy: missing, expired, signed by an untrusted key; device locked by command', async () => {
     const miss = await run([card('PM')], { policy: null });
     expectReasons(miss.byRef('PM'), ['POLICY_MISSING']);
-    const exp = await run([card('PE')], { edit: (p) => { p.validUntil = '2026-03-02T10:00:00+08:00'; p.validFrom = '2026-01-01T00:00:00+08:00'; } });
+    // Valid when the scenario starts (the clock the simulator signs by, SPEC §4), expired 10 s later.
+    const exp = await run([{ fix: SITE }, card('PE')], { edit: (p) => { p.validUntil = '2026-03-02T10:00:10+08:00'; p.validFrom = '2026-01-01T00:00:00+08:00'; } });
     expectReasons(exp.byRef('PE'), ['POLICY_EXPIRED']);
     // A policy on the flash that no trust anchor vouches for (written there by someone with the chip in hand).
     const untrusted = tmp('pf-untrusted-');
-    writeFileSync(join(untrusted, 'policy.cose'), signPolicy(demoPolicyJson(), newKeyPair()));
+    writeFileSync(join(untrusted, 'policy.cose'), signPolicy(demoPolicyJson(), newKeyPair(), sh('2026-03-02T10:00')));
     const inv = await run([card('PI')], { policy: undefined, keep: true, dataDir: untrusted });
     expectReasons(inv.byRef('PI'), ['POLICY_INVALID']);
     // The simulator itself refuses, in words, to hand a terminal a policy it would not trust.
-    await expect(run([card('PX')], { policy: 'mine.cose', policyBytes: signPolicy(demoPolicyJson(), newKeyPair()) })).rejects.toThrow(/is not signed by this terminal's operator key/);
+    await expect(run([card('PX')], { policy: 'mine.cose', policyBytes: signPolicy(demoPolicyJson(), newKeyPair(), sh('2026-03-02T10:00')) })).rejects.toThrow(/is not signed by this terminal's operator key/);
     // A journal that begins past seq 1, with both checkpoint copies and the floors gone: nothing says
     // where it stood, so it refuses to trade rather than start a second chain (SPEC §6).
     const lostDir = tmp('pf-lost-');

@@ -28,7 +28,7 @@ function workload(r: Rig, tail = 3): Rig {
   const cmd = (body: Record<string, unknown>) => r.agent.command(sign1(encode({ dev: 'T-TEST', exp: r.hal.clock.wallMs() + 3_600_000, ...body }), r.operator.secretKey));
   for (let i = 0; i < 6; i++) step(() => { sell(r, `A${i}`, 100 + i); r.hal.advance(1000); });
   step(() => r.agent.sealing.sealNow());
-  step(() => { const p = { ...demoPolicyJson(), version: 2 }; roomy(p); r.agent.policy.install(signPolicy(p, r.operator)); });
+  step(() => { const p = { ...demoPolicyJson(), version: 2 }; roomy(p); r.agent.policy.install(signPolicy(p, r.operator, r.hal.clock.wallMs())); });
   step(() => cmd({ n: 1, kind: 'lock', why: 'audit' }));
   step(() => cmd({ n: 2, kind: 'unlock' }));
   for (let i = 0; i < 4; i++) step(() => { sell(r, `B${i}`, 200 + i); r.hal.advance(1000); });

@@ -142,7 +142,7 @@ describe('3. junk on the command topic never fills the flash', () => {
 describe('4. an older policy never replaces a newer one', () => {
   it('the provisioned version is the floor: refused by command and at boot', () => {
     let r = rig({ edit: (p) => { p.version = 5; } });
-    const v1 = signPolicy({ ...demoPolicyJson(), version: 1 }, r.operator);
+    const v1 = signPolicy({ ...demoPolicyJson(), version: 1 }, r.operator, r.hal.clock.wallMs());
     const c = r.agent.command(command(r, { n: 1, kind: 'policy', policy: v1 }));
     expect(c.accepted).toBe(false);
     expect(c.why).toMatch(/version 1 is lower than the held version 5/);

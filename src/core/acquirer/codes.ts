@@ -1,6 +1,8 @@
 // Field 39 response codes and MCC categories as a merchant needs them explained (domain notes §3,
 // §5.11, §5.12; PosTrade hint table; Q/CUP 004—2004 MCC examples).
 
+import type { Lang } from '../reasons/catalog';
+
 export const HOST_LIMIT_CODES = ['61', '65'];
 export const CARD_PROBLEM_CODES = ['14', '33', '41', '43', '51', '54', '55', '57', '58', '62', '75'];
 
@@ -35,17 +37,20 @@ const F39: Record<string, [string, string]> = {
   '99': ['PIN 格式错，请重新签到', 'PIN format error, sign in again'],
 };
 
-export function f39Hint(code: string): string {
-  const h = F39[code];
-  return h ? `${h[0]} / ${h[1]}` : '未知应答码 / unknown response code';
+/** In one language, or (no `lang`) both, as journaled with the reason. */
+export function f39Hint(code: string, lang?: Lang): string {
+  return pick(F39[code] ?? ['未知应答码', 'unknown response code'], lang);
 }
 
+const pick = (h: readonly [string, string], lang?: Lang) => (lang === 'zh' ? h[0] : lang === 'en' ? h[1] : `${h[0]} / ${h[1]}`);
+
 /** What the merchant should do for a plain decline, by code family. */
-export function f39Remedy(code: string): string {
-  if (['68', '91', '96', '98'].indexOf(code) >= 0) return '收单或发卡系统暂时不可用，请稍后重试。 The acquirer or issuer is unavailable: try again shortly.';
-  if (code === 'A0' || code === '99') return '请重新签到后再交易。 Sign the terminal in again, then retry.';
-  if (code === '94') return '重复交易，请勿重复提交。 Duplicate transaction: do not resubmit.';
-  return '请顾客联系发卡行，或换卡、换支付方式。 Ask the customer to call their bank or pay another way.';
+export function f39Remedy(code: string, lang?: Lang): string {
+  const r: [string, string] = ['68', '91', '96', '98'].indexOf(code) >= 0 ? ['收单或发卡系统暂时不可用，请稍后重试。', 'The acquirer or issuer is unavailable: try again shortly.']
+    : code === 'A0' || code === '99' ? ['请重新签到后再交易。', 'Sign the terminal in again, then retry.']
+    : code === '94' ? ['重复交易，请勿重复提交。', 'Duplicate transaction: do not resubmit.']
+    : ['请顾客联系发卡行，或换卡、换支付方式。', 'Ask the customer to call their bank or pay another way.'];
+  return lang ? pick(r, lang) : `${r[0]} ${r[1]}`;
 }
 
 const MCC: Record<string, [string, string]> = {
@@ -58,7 +63,6 @@ const MCC: Record<string, [string, string]> = {
   '4900': ['公用事业', 'utilities'], '5912': ['药店', 'pharmacy'],
 };
 
-export function mccCategory(mcc: string): string {
-  const c = MCC[mcc];
-  return c ? `${c[0]} / ${c[1]}` : '未登记类别 / unlisted category';
+export function mccCategory(mcc: string, lang?: Lang): string {
+  return pick(MCC[mcc] ?? ['未登记类别', 'unlisted category'], lang);
 }

@@ -11,6 +11,7 @@ import type { ClockAnchor } from '../checks/clock';
 import type { GpsFix } from '../hal/types';
 import { rec, type Outcome, type Verdict } from '../journal/records';
 import { reason, type Reason } from '../reasons/catalog';
+import { problemOf, whyParams } from '../reasons/why';
 import { isAlertKind } from '../telemetry/alerts';
 import { localTime } from '../time/local';
 import { fail, ok, type Result } from '../util/result';
@@ -51,8 +52,9 @@ export class Transactions {
     const p = parseTxn(input);
     const l = journal.ledger;
     if (!p.ok || l.txns[p.value.ref] || l.inflight?.ref === p.value.ref) {
-      const why = p.ok ? `ref ${p.value.ref} was already used` : p.error;
-      const reasons = [reason('TXN_INVALID', { why })];
+      const pr = p.ok ? { code: 'TXN_REF_USED' as const, figures: { ref: p.value.ref } } : problemOf(p);
+      const reasons = [reason('TXN_INVALID', pr ? whyParams(pr.code, pr.figures) : { why: (p as { error: string }).error })];
+      const why = String(reasons[0]!.params.why);
       const ref = input && typeof input === 'object' ? String((input as { ref?: unknown }).ref ?? '').slice(0, 32) : '';
       this.ctx.record(rec.decisionInvalid(ref, why, reasons));
       return { ref, verdict: 'deny', reasons, request: null };

@@ -4,6 +4,7 @@
 
 import { reason, type Reason } from '../reasons/catalog';
 import { fmtIso } from '../time/iso';
+import { whyParams } from '../reasons/why';
 
 export const ROLLBACK_GRACE_MS = 5000;
 
@@ -18,8 +19,9 @@ export function checkClock(wallMs: number, monoMs: number, highWaterMs: number, 
       now: fmtIso(wallMs, offsetMin), highWater: fmtIso(highWaterMs, offsetMin), backS: Math.round((highWaterMs - wallMs) / 1000) }));
   }
   const skewS = Math.abs((wallMs - anchor.wallMs) - (monoMs - anchor.monoMs)) / 1000;
-  if (!anchor.trusted || skewS > maxSkewS) {
-    out.push(reason('CLOCK_UNTRUSTED', { skewS: Math.round(skewS), maxSkewS }));
-  }
+  // An anchor taken at a boot whose clock stood behind the journal is untrusted until a sync:
+  // the reason says so in words, not as a drift of 0 s.
+  if (!anchor.trusted) out.push(reason('CLOCK_UNTRUSTED', { skewS: Math.round(skewS), maxSkewS, ...whyParams('CLOCK_BEHIND_AT_BOOT') }));
+  else if (skewS > maxSkewS) out.push(reason('CLOCK_UNTRUSTED', { skewS: Math.round(skewS), maxSkewS, ...whyParams('CLOCK_DRIFT', { skewS: Math.round(skewS), maxSkewS }) }));
   return out;
 }

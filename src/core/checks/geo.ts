@@ -5,6 +5,7 @@ import type { GpsFix } from '../hal/types';
 import type { Policy } from '../policy/types';
 import { reason, type Reason } from '../reasons/catalog';
 import { km } from './format';
+import { whyParams } from '../reasons/why';
 
 /** SPEC §5: mean Earth radius 6,371,008.8 m (IUGG). */
 export const EARTH_RADIUS_M = 6371008.8;
@@ -29,10 +30,10 @@ export function checkGeo(p: Policy, g: GeoInputs): { state: GeoState; distanceM:
       distanceKm: km(g.implausible.distanceM), speedKmh: Math.round(g.implausible.speedKmh), maxSpeedKmh: site.maxSpeedKmh }));
   }
   const f = g.fix;
-  if (!f) { reasons.push(reason('GEO_NO_FIX', { why: 'no fix' })); return { state: 'nofix', distanceM: null, reasons }; }
+  if (!f) { reasons.push(reason('GEO_NO_FIX', whyParams('FIX_NONE'))); return { state: 'nofix', distanceM: null, reasons }; }
   const ageS = (g.monoMs - f.monoMs) / 1000;
   if (ageS > site.maxFixAgeS) {
-    reasons.push(reason('GEO_NO_FIX', { why: `last fix ${Math.round(ageS)} s old, limit ${site.maxFixAgeS} s` }));
+    reasons.push(reason('GEO_NO_FIX', whyParams('FIX_STALE', { ageS: Math.round(ageS), maxFixAgeS: site.maxFixAgeS })));
     return { state: 'nofix', distanceM: null, reasons };
   }
   const d = haversineM(site.lat, site.lon, f.lat, f.lon);

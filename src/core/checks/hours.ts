@@ -35,7 +35,7 @@ export function isOpen(p: Policy, lt: LocalTime): boolean {
 
 export function describeDay(p: Policy, lt: LocalTime): string {
   const ivs = intervalsFor(p, lt.day, WEEKDAYS.indexOf(lt.weekday));
-  return ivs.length ? ivs.map((iv) => fmtHm(iv[0]) + '-' + fmtHm(iv[1])).join(', ') : 'closed / 休息';
+  return ivs.map((iv) => fmtHm(iv[0]) + '-' + fmtHm(iv[1])).join(', '); // '' when closed: the reader's word for it (localize.ts)
 }
 
 export function checkHours(p: Policy, lt: LocalTime, nowMs: number, extensionUntilMs: number): Reason[] {

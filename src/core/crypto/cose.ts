@@ -3,7 +3,8 @@
 
 import { decodeMaps, encode, Tag } from '../codec/cbor';
 import { equalBytes } from '../util/bytes';
-import { fail, ok, type Result } from '../util/result';
+import { ok, type Result } from '../util/result';
+import { failWhy } from '../reasons/why';
 import { ed25519 } from './ed25519-impl';
 import { kidOf } from './hash';
 
@@ -41,24 +42,24 @@ export function sign1(payload: Uint8Array, secretKey64: Uint8Array): Uint8Array 
 export function parseSign1(bytes: Uint8Array, what = 'COSE_Sign1'): Result<Sign1> {
   // Plain RFC 8949 data, tag 18 the only tag (SPEC §6); headers may have integer keys (RFC 9052 §3).
   const d = decodeMaps(bytes, what, [COSE_SIGN1_TAG]);
-  if (!d.ok) return d;
+  if (!d.ok) return failWhy('NOT_CBOR_DATA', { what, detail: d.error });
   const t = d.value as { tag?: number; value?: unknown };
-  if (!(t instanceof Tag) || t.tag !== COSE_SIGN1_TAG) return fail(`${what}: not a COSE_Sign1 (expected CBOR tag 18)`);
+  if (!(t instanceof Tag) || t.tag !== COSE_SIGN1_TAG) return failWhy('NOT_SIGN1', { what, detail: 'expected CBOR tag 18' });
   const arr = t.value;
-  if (!Array.isArray(arr) || arr.length !== 4) return fail(`${what}: expected an array of 4 items`);
+  if (!Array.isArray(arr) || arr.length !== 4) return failWhy('NOT_SIGN1', { what, detail: `expected an array of 4 items` });
   const [prot, unprot, payload, sig] = arr as unknown[];
   if (!(prot instanceof Uint8Array) || !(payload instanceof Uint8Array) || !(sig instanceof Uint8Array)) {
-    return fail(`${what}: protected header, payload and signature must be byte strings`);
+    return failWhy('NOT_SIGN1', { what, detail: `protected header, payload and signature must be byte strings` });
   }
-  if (unprot === null || typeof unprot !== 'object') return fail(`${what}: unprotected header must be a map`);
-  if (sig.length !== 64) return fail(`${what}: Ed25519 signature must be 64 bytes, got ${sig.length}`);
+  if (unprot === null || typeof unprot !== 'object') return failWhy('NOT_SIGN1', { what, detail: `unprotected header must be a map` });
+  if (sig.length !== 64) return failWhy('NOT_SIGN1', { what, detail: `Ed25519 signature must be 64 bytes, got ${sig.length}` });
   const h = decodeMaps(prot, `${what} protected header`);
   if (!h.ok) return h;
   const hm = h.value;
-  if (!(hm instanceof Map)) return fail(`${what}: protected header must be a map`);
-  if (hm.get(ALG) !== EDDSA) return fail(`${what}: algorithm must be EdDSA (-8), got ${String(hm.get(ALG))}`);
+  if (!(hm instanceof Map)) return failWhy('NOT_SIGN1', { what, detail: `protected header must be a map` });
+  if (hm.get(ALG) !== EDDSA) return failWhy('NOT_SIGN1', { what, detail: `algorithm must be EdDSA (-8), got ${String(hm.get(ALG))}` });
   const kid = hm.get(KID);
-  if (kid !== undefined && !(kid instanceof Uint8Array)) return fail(`${what}: kid must be a byte string`);
+  if (kid !== undefined && !(kid instanceof Uint8Array)) return failWhy('NOT_SIGN1', { what, detail: `kid must be a byte string` });
   return ok({ protectedBytes: prot, kid: kid ?? null, payload, signature: sig });
 }
 
@@ -76,5 +77,5 @@ export function openSign1(bytes: Uint8Array, pubs: Uint8Array[], what: string): 
     if (p.value.kid && !equalBytes(p.value.kid, kidOf(pub))) continue;
     if (verifySign1(p.value, pub)) return ok({ payload: p.value.payload, signer: pub });
   }
-  return fail(`${what}: signature does not verify against any trusted key`);
+  return failWhy('SIG_UNTRUSTED', { what });
 }

@@ -2,6 +2,9 @@
 // a zh-CN and an English message and a remedy for the merchant. Names are append-only: never
 // renamed, never reused. Messages take {placeholders} filled with the numbers that decided.
 
+import { localParams } from './localize';
+import { fillIn } from './why';
+
 export type Severity = 'deny' | 'review' | 'warn';
 export type Lang = 'zh' | 'en';
 
@@ -108,7 +111,7 @@ export const REASONS = {
     'Settle soon, before the journal fills up and sales stop.'),
   // message rules (ISO 8583 / UnionPay)
   COND_CODE_MISMATCH: r('message', 'deny',
-    '{type} 交易的服务点条件码（25 域）应为 {expected}，实际为 {got}。',
+    '{type}交易的服务点条件码（25 域）应为 {expected}，实际为 {got}。',
     'A {type} must carry point-of-service condition code (field 25) {expected}, got {got}.',
     '这是收银软件的报文问题，不是卡的问题：请升级或重装收款应用，或联系服务商。',
     'This is a message fault in the payment app, not the card: update or reinstall the payment app, or call the service provider.'),
@@ -123,8 +126,8 @@ export const REASONS = {
     '撤销与预授权完成须在原终端、原批次内办理；结算后请改用退货。',
     'Voids and completions must be done on the original terminal in the same batch; after settlement use a refund.'),
   ORIGINAL_AMOUNT_EXCEEDED: r('message', 'deny',
-    '金额 {amount} 与原交易“{original}”的 {originalAmount} 不符（{rule}）。',
-    'Amount {amount} does not fit original "{original}" of {originalAmount} ({rule}).',
+    '金额 {amount} 与原交易“{original}”的 {originalAmount} 不符（{why}）。',
+    'Amount {amount} does not fit original "{original}" of {originalAmount} ({why}).',
     '请核对原交易金额后重新发起。',
     'Check the original amount and try again.'),
   // clock and policy
@@ -134,8 +137,8 @@ export const REASONS = {
     '请让终端联网自动校时；不要手动调整时间。',
     'Let the terminal sync its time online; do not set the clock by hand.'),
   CLOCK_UNTRUSTED: r('clock', 'review',
-    '自上次校时以来，终端时钟相对单调时钟偏移了 {skewS} 秒（允许 {maxSkewS} 秒）。',
-    'Since the last time sync the wall clock drifted {skewS} s against the monotonic clock (allowed {maxSkewS} s).',
+    '终端时钟不可信：{why}。',
+    'The terminal\'s clock is not trusted: {why}.',
     '请让终端联网校时。',
     'Let the terminal sync its time online.'),
   POLICY_MISSING: r('policy', 'deny',
@@ -165,7 +168,7 @@ export const REASONS = {
     'Call the service provider: restore the terminal\'s storage from a backup, or re-provision and enrol it again; the fleet keeps the journal it acknowledged.'),
   // after the acquirer answers
   RESP_ECHO_MISMATCH: r('acquirer', 'deny',
-    '收单应答的 {field} 与请求不符（请求 {expected}，应答 {got}），交易不予确认并已发起冲正。',
+    '收单应答的{field}与请求不符（请求 {expected}，应答 {got}），交易不予确认并已发起冲正。',
     'The acquirer\'s answer does not echo {field} (sent {expected}, got {got}); the sale is not approved and a reversal is queued.',
     '请勿向顾客交付商品；冲正会自动完成。若反复出现，请联系收单机构。',
     'Do not hand over the goods; the reversal runs automatically. If it repeats, call the acquirer.'),
@@ -200,7 +203,7 @@ export const REASONS = {
     '请勿交付商品；检查网络后重新发起交易，冲正会在下一笔之前自动发送。',
     'Do not hand over the goods; check the network and try again. The reversal is sent before the next sale.'),
   SETTLEMENT_UNBALANCED: r('acquirer', 'review',
-    '结算对账不平：终端 {local}，收单机构 {host}。',
+    '结算对账不平：终端为{local}，收单机构为{host}。',
     'Settlement totals do not balance: terminal {local}, acquirer {host}.',
     '终端已自动上送批量明细；请核对后联系收单机构。',
     'The terminal uploaded the batch details automatically; check them with the acquirer.'),
@@ -229,15 +232,13 @@ export function reason(name: ReasonName, params: Record<string, string | number>
   return { name, severity: REASONS[name].severity, params };
 }
 
-function fill(t: string, p: Record<string, string | number>): string {
-  return t.replace(/\{(\w+)\}/g, (m, k: string) => (k in p ? String(p[k]) : m));
-}
-
+/** The reason as whole sentences in `lang`, its figures in that language too (localize.ts). */
 export function describe(x: Reason, lang: Lang): { message: string; remedy: string } {
   const d: ReasonDef = REASONS[x.name];
+  const p = localParams(x, lang);
   return lang === 'zh'
-    ? { message: fill(d.zh, x.params), remedy: fill(d.remedyZh, x.params) }
-    : { message: fill(d.en, x.params), remedy: fill(d.remedyEn, x.params) };
+    ? { message: fillIn(d.zh, p), remedy: fillIn(d.remedyZh, p) }
+    : { message: fillIn(d.en, p), remedy: fillIn(d.remedyEn, p) };
 }
 
 /** SPEC §3: deny if any deny fired, else review if any review fired, else allow. */
