@@ -10,7 +10,7 @@ import { parseTxn } from '../checks/txn';
 import type { ClockAnchor } from '../checks/clock';
 import type { GpsFix } from '../hal/types';
 import { rec, type Outcome, type Verdict } from '../journal/records';
-import { reason, type Reason } from '../reasons/catalog';
+import { reason, type Reason } from '../reasons/names';
 import { problemOf, whyParams } from '../reasons/why';
 import { isAlertKind } from '../telemetry/alerts';
 import { localTime } from '../time/local';
@@ -51,7 +51,7 @@ export class Transactions {
     const wallMs = this.ctx.now(), monoMs = hal.clock.monoMs();
     const p = parseTxn(input);
     const l = journal.ledger;
-    if (!p.ok || l.txns[p.value.ref] || l.inflight?.ref === p.value.ref) {
+    if (!p.ok || l.txns.has(p.value.ref) || l.inflight?.ref === p.value.ref) {
       const pr = p.ok ? { code: 'TXN_REF_USED' as const, figures: { ref: p.value.ref } } : problemOf(p);
       const reasons = [reason('TXN_INVALID', pr ? whyParams(pr.code, pr.figures) : { why: (p as { error: string }).error })];
       const why = String(reasons[0]!.params.why);

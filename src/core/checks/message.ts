@@ -2,7 +2,7 @@
 // and linkage of voids, refunds and completions to an approved original in the journal.
 
 import { TYPE_TABLE, type Txn } from '../acquirer/types';
-import { reason, type Reason } from '../reasons/catalog';
+import { reason, type Reason } from '../reasons/names';
 import type { Ledger, TxnRecord } from '../journal/ledger';
 import { yuan } from './format';
 import { whyParams } from '../reasons/why';
@@ -31,7 +31,7 @@ function checkOriginal(t: Txn, wanted: string, ledger: Ledger): Reason[] {
   const ref = t.original;
   const notFound = (original: string, w: ReturnType<typeof whyParams>) => [reason('ORIGINAL_NOT_FOUND', { original, ...w })];
   if (!ref) return notFound('-', whyParams('ORIG_UNNAMED', { txnType: t.type }));
-  const o: TxnRecord | undefined = ledger.txns[ref];
+  const o: TxnRecord | undefined = ledger.txns.get(ref);
   const refundable = t.type === 'refund' && o && o.type === 'preauth-complete';
   if (!o || (o.type !== wanted && !refundable)) {
     return notFound(ref, o ? whyParams('ORIG_WRONG_TYPE', { foundType: o.type, wantedType: wanted }) : whyParams('ORIG_NOT_IN_JOURNAL'));

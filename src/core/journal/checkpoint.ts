@@ -8,7 +8,8 @@
 import { decode, encode } from '../codec/cbor';
 import { fail, ok, type Result } from '../util/result';
 import { frame, KIND_STATE, scanFrames } from './frame';
-import { emptyLedger, type Ledger, type TxnRecord } from './ledger';
+import { emptyLedger, type Ledger } from './ledger';
+import { TxnIndex } from './txn-index';
 
 export const CHECKPOINTS = ['cp/0', 'cp/1'] as const;
 export const FLOORS = 'floors';
@@ -41,33 +42,10 @@ export function applyFloors(l: Ledger, f: Floors): void {
   if (l.batch.no < f.batchNo && !(f.batchNo - l.batch.no > 500_000)) l.batch = { no: f.batchNo, count: 0, totals: {} };
 }
 
-// The originals index is most of a ledger: packed as arrays, a third the bytes of objects.
-const TYPES = ['sale', 'void', 'refund', 'balance', 'preauth', 'preauth-void', 'preauth-complete', 'preauth-complete-void'] as const;
-const STATUS = ['approved', 'declined', 'reversed', 'timeout'] as const;
-
-function packTxns(txns: Record<string, TxnRecord>): unknown[] {
-  return Object.keys(txns).map((ref) => {
-    const x = txns[ref]!;
-    return [ref, TYPES.indexOf(x.type), x.channel === 'qr' ? 1 : 0, x.amountMinor, STATUS.indexOf(x.status), x.t, x.dateKey, x.batch,
-      (x.voided ? 1 : 0) | (x.completed ? 2 : 0), x.refundedMinor];
-  });
-}
-
-function unpackTxns(v: unknown): Record<string, TxnRecord> | null {
-  if (!Array.isArray(v)) return null;
-  const out: Record<string, TxnRecord> = {};
-  for (const r of v) {
-    if (!Array.isArray(r) || r.length !== 10 || typeof r[0] !== 'string' || TYPES[r[1]] === undefined || STATUS[r[4]] === undefined) return null;
-    out[r[0]] = { type: TYPES[r[1]]!, channel: r[2] ? 'qr' : 'card', amountMinor: r[3], status: STATUS[r[4]]!, t: r[5], dateKey: r[6], batch: r[7],
-      voided: (r[8] & 1) !== 0 || undefined, completed: (r[8] & 2) !== 0 || undefined, refundedMinor: r[9] };
-  }
-  return out;
-}
-
 export function encodeCheckpoint(c: Checkpoint): Uint8Array {
   const { txns, ...rest } = c.ledger;
   return frame(KIND_STATE, encode({ v: 2, seq: c.seq, head: c.head, sealedSeq: c.sealedSeq, oldestUnsealedT: c.oldestUnsealedT,
-    segs: c.segs, ledger: rest, txns: packTxns(txns) }));
+    segs: c.segs, ledger: rest, txns: txns.pack() }));
 }
 
 const isU = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
@@ -89,7 +67,7 @@ export function decodeCheckpoint(b: Uint8Array | null): Result<Checkpoint> {
   const c = f.value;
   if (c.v !== 2 || !isU(c.seq) || !is32(c.head) || !isU(c.sealedSeq) || !isU(c.oldestUnsealedT) || !Array.isArray(c.segs)) return fail('checkpoint: not format 2');
   if (!c.segs.every((s) => Array.isArray(s) && s.length === 3 && s.every(isU))) return fail('checkpoint: bad segment list');
-  const txns = unpackTxns(c.txns);
+  const txns = TxnIndex.unpack(c.txns);
   const l = c.ledger as Partial<Ledger> | null;
   if (!txns || !l || typeof l !== 'object' || l.seq !== c.seq) return fail('checkpoint: ledger does not match');
   // Fields a newer ledger has and this checkpoint lacks start empty; the rest is the checkpoint's.

@@ -4,17 +4,13 @@
 // entries always gives the same ledger, so a reboot restores it from a checkpoint plus the tail.
 
 import { buildRequest } from '../acquirer/answer';
-import type { Channel, Request, TxnType } from '../acquirer/types';
+import type { Request, TxnType } from '../acquirer/types';
 import type { BatchTotals, Bodies, JournalRecord, Totals } from './records';
+import { TxnIndex, type TxnRecord } from './txn-index';
 
 export type { BatchTotals, Totals } from './records';
 
-/** One original as the index keeps it: only what voids, completions and refunds need. */
-export interface TxnRecord {
-  type: TxnType; channel: Channel; amountMinor: number; status: 'approved' | 'declined' | 'reversed' | 'timeout';
-  t: number; dateKey: string; batch: number;
-  voided?: boolean; completed?: boolean; refundedMinor: number;
-}
+export type { TxnRecord } from './txn-index';
 
 export interface Ledger {
   seq: number;                 // last entry applied
@@ -25,7 +21,7 @@ export interface Ledger {
   batch: { no: number; count: number; totals: BatchTotals };
   settledThroughSeq: number;   // entries up to here belong to closed batches
   settle: null | { step: 'begun' | 'compared' | 'uploaded'; batch: number; local: BatchTotals; balanced?: boolean };
-  txns: Record<string, TxnRecord>;
+  txns: TxnIndex;             // originals for voids, completions and refunds (txn-index.ts)
   inflight: Request | null;    // a request sent without a recorded answer
   reversals: Request[];        // queued reversals, oldest first
   cmdCounter: number;          // highest accepted command counter (SPEC §6)
@@ -44,14 +40,14 @@ export function emptyLedger(): Ledger {
     day: { key: '', card: { amount: 0, count: 0 }, qr: { amount: 0, count: 0 } },
     month: { key: '', card: 0, qr: 0 }, recent: [],
     batch: { no: 1, count: 0, totals: {} }, settledThroughSeq: 0, settle: null,
-    txns: {}, inflight: null, reversals: [], cmdCounter: 0, locked: null, hoursExtensionUntilMs: 0,
+    txns: new TxnIndex(), inflight: null, reversals: [], cmdCounter: 0, locked: null, hoursExtensionUntilMs: 0,
     policyVersion: 0, signerFailed: false, keyRotation: null, merchant: null, damaged: [],
   };
 }
 
 /** Limits count approved sales and completions (SPEC §5 Limits). */
 export const COUNTED: TxnType[] = ['sale', 'preauth-complete'];
-// Originals kept for voids, completions and refunds. Each costs ~250 B of heap on a 1 MiB terminal,
+// Originals kept for voids, completions and refunds. Each costs ~100 B of heap (txn-index.ts),
 // so the index holds a full batch (500 by default) plus headroom, and settlement drops what can no
 // longer be voided or completed (see applySettle). Refunds of older sales go to the acquirer's
 // back office instead (ORIGINAL_NOT_FOUND says so).
@@ -123,8 +119,8 @@ function applyResult(l: Ledger, t: number, b: Bodies['result']): void {
   const rec: TxnRecord = {
     type, channel: b.channel, amountMinor: b.amountMinor, status: b.outcome, t, dateKey: b.dateKey, batch: l.batch.no, refundedMinor: 0,
   };
-  if (b.outcome !== 'approved') { if (b.outcome !== 'declined') l.txns[b.ref] = rec; return; }
-  l.txns[b.ref] = rec;
+  if (b.outcome !== 'approved') { if (b.outcome !== 'declined') l.txns.set(b.ref, rec); return; }
+  l.txns.set(b.ref, rec);
   if (type !== 'balance') { l.batch.count += 1; addTotals(l.batch.totals, type, b.amountMinor); }
   rollKeys(l, b.dateKey, b.monthKey);
   const ch = b.channel;
@@ -138,18 +134,19 @@ function applyResult(l: Ledger, t: number, b: Bodies['result']): void {
     while (drop < l.recent.length && l.recent[drop]! < t - 86_400_000) drop++;
     if (drop) l.recent.splice(0, drop);
   }
-  const o = b.original ? l.txns[b.original] : undefined;
-  if (o) {
+  const o = b.original ? l.txns.get(b.original) : undefined;
+  if (o && b.original) {
+    const ix = l.txns, ref = b.original;
     if (type === 'void' || type === 'preauth-complete-void') {
-      o.voided = true;
+      ix.markVoided(ref);
       // An approved void gives its original back (SPEC §5 Limits), within the same day / month.
       if (COUNTED.indexOf(o.type) >= 0) {
         if (o.dateKey === l.day.key) { l.day[o.channel].amount -= o.amountMinor; l.day[o.channel].count -= 1; }
         if (o.dateKey.slice(0, 7) === l.month.key) l.month[o.channel] -= o.amountMinor;
       }
-    } else if (type === 'preauth-void') o.voided = true;
-    else if (type === 'preauth-complete') o.completed = true;
-    else if (type === 'refund') o.refundedMinor += b.amountMinor;
+    } else if (type === 'preauth-void') ix.markVoided(ref);
+    else if (type === 'preauth-complete') ix.markCompleted(ref);
+    else if (type === 'refund') ix.addRefund(ref, b.amountMinor);
   }
   prune(l);
 }
@@ -162,11 +159,11 @@ function applySettle(l: Ledger, seq: number, b: Bodies['settle']): void {
     l.settle = null;
     l.settledThroughSeq = seq;
     // A closed batch's voids are over; keep sales and completions (refundable) and open preauths.
-    for (const ref of Object.keys(l.txns)) {
-      const x = l.txns[ref]!;
+    for (const ref of l.txns.refs()) {
+      const x = l.txns.get(ref)!;
       const keep = x.status === 'approved' && !x.voided &&
         (x.type === 'sale' || x.type === 'preauth-complete' || (x.type === 'preauth' && !x.completed));
-      if (!keep) delete l.txns[ref];
+      if (!keep) l.txns.delete(ref);
     }
     // Batch numbers wrap 999999 -> 1 (domain notes §4, settlement step 5).
     l.batch = { no: l.batch.no >= 999999 ? 1 : l.batch.no + 1, count: 0, totals: {} };
@@ -175,8 +172,8 @@ function applySettle(l: Ledger, seq: number, b: Bodies['settle']): void {
 
 /** Drops the oldest originals once the index runs 10% over its cap (amortised: not every sale). */
 function prune(l: Ledger): void {
-  const refs = Object.keys(l.txns);
-  if (refs.length <= MAX_TXNS * 1.1) return;
-  refs.sort((a, b) => l.txns[a]!.t - l.txns[b]!.t);
-  for (const r of refs.slice(0, refs.length - MAX_TXNS)) delete l.txns[r];
+  if (l.txns.size <= MAX_TXNS * 1.1) return;
+  const refs = l.txns.refs();
+  refs.sort((a, b) => l.txns.timeOf(a) - l.txns.timeOf(b));
+  for (const r of refs.slice(0, refs.length - MAX_TXNS)) l.txns.delete(r);
 }
