@@ -1,11 +1,11 @@
 // `make size` (issue 9): the bundle's bytes and gzip bytes, and the QuickJS heap high-water over a
-// run of transactions, against device/budget.json. Fails the build when a change bloats the terminal.
+// run of transactions on both engines, against device/budget.json. Fails the build when a change bloats the terminal.
 
 import { readFileSync, mkdtempSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { DeviceVM } from '../host-sim/vm/vm';
+import { DeviceVM, type Engine } from '../host-sim/vm/vm';
 import { NodeHal } from '../host-sim/hal/node-hal';
 import { newKeyPair } from '../src/node/keys';
 import { signPolicy } from '../device/provision/policy';
@@ -15,7 +15,7 @@ const budget = JSON.parse(readFileSync('device/budget.json', 'utf8'));
 const bundlePath = process.argv[2] ?? 'dist/device/agent.js';
 const bundle = readFileSync(bundlePath);
 
-async function heapPeak(): Promise<number> {
+async function heapPeak(engine: Engine): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'pf-size-'));
   const op = newKeyPair();
   const policy = JSON.parse(readFileSync('host-sim/scenarios/policy-shop.json', 'utf8'));
@@ -27,7 +27,7 @@ async function heapPeak(): Promise<number> {
   writeFileSync(join(dir, 'policy.cose'), signPolicy(policy, op, start));
   const hal = new NodeHal({ dir, storageBytes: 1 << 30, startWallMs: start });
   hal.fix = { lat: 31.2304, lon: 121.4737, accuracyM: 10, monoMs: 0 };
-  const vm = await DeviceVM.load({ bundle: bundle.toString('utf8'), hal, heapLimitBytes: budget.heapLimitBytes });
+  const vm = await DeviceVM.load({ bundle: bundle.toString('utf8'), hal, heapLimitBytes: budget.heapLimitBytes, engine });
   const must = (r: any) => { if (!r.ok) throw new Error(r.error); return r.value; };
   must(vm.start({ dev: 'T-SIZE', fleet: 'size' }, 'power-on'));
   for (let i = 0; i < budget.transactions; i++) {
@@ -46,7 +46,8 @@ async function heapPeak(): Promise<number> {
 const rows: [string, number, number][] = [
   ['bundle bytes', bundle.length, budget.bundleBytes],
   ['bundle gzip bytes', gzipSync(bundle, { level: 9 }).length, budget.bundleGzipBytes],
-  ['QuickJS heap peak KB', await heapPeak(), budget.heapPeakKb],
+  ['QuickJS heap peak KB', await heapPeak('quickjs'), budget.heapPeakKb],
+  ['quickjs-ng heap peak KB', await heapPeak('quickjs-ng'), budget.heapPeakKb],
 ];
 let over = 0;
 for (const [what, got, max] of rows) {

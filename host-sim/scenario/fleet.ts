@@ -16,14 +16,15 @@ export interface EmbeddedFleet extends Peer {
   start(): Promise<void>;
 }
 
-export async function startFleet(net: Network, op: OperatorSide, o: { clientId?: string } = {}): Promise<EmbeddedFleet> {
+/** `o.broker`: where the consumer connects when not where the terminal does (the bench counts the terminal's link alone). */
+export async function startFleet(net: Network, op: OperatorSide, o: { clientId?: string; broker?: string } = {}): Promise<EmbeddedFleet> {
   let running: RunningConsumer | null = null;
   // Counted across restarts: the driver compares them with what the terminals published.
   const base = { received: 0, acks: 0 };
   const events: FleetEvent[] = [];
   const start = async () => {
     const r = await startConsumer({
-      broker: net.url, registry: op.registry, db: op.db, backendKey: op.backendKeyPath, ackDelayMs: 2,
+      broker: o.broker ?? net.url, registry: op.registry, db: op.db, backendKey: op.backendKeyPath, ackDelayMs: 2,
       clientId: o.clientId ?? `preflight-fleet-${process.pid}`, onEvent: (e) => { if (events.length < 10_000) events.push(e); },
     });
     if (!r.ok) throw new Error(`embedded fleet: ${r.error}`);

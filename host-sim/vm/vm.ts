@@ -97,6 +97,23 @@ export class DeviceVM {
 
   heapFree(): number { return Math.max(0, this.opts.heapLimitBytes - this.heapUsedBytes); }
 
+  /** The engine's own account of its heap (QuickJS JS_ComputeMemoryUsage): atoms, strings, objects, bytecode. */
+  memoryUsage(): Record<string, number> {
+    const h = this.rt.computeMemoryUsage();
+    const u = this.vm.dump(h) as Record<string, number>;
+    h.dispose();
+    return u;
+  }
+
+  /** The same as QuickJS prints it (JS_DumpMemoryUsage), for the bench's notes. */
+  memoryDump(): string { return this.rt.dumpMemoryUsage(); }
+
+  /**
+   * The engine's hard allocation limit, apart from the budget the agent is told (heapLimitBytes):
+   * a bench sets it to the peak it claims, so an allocation inside a call that passes it fails the run.
+   */
+  setHardLimit(bytes: number): void { this.rt.setMemoryLimit(bytes); }
+
   /** Changes the terminal's limits between calls (tests squeeze the stack or the deadline). */
   setLimits(o: { stackBytes?: number; callDeadlineMs?: number }): void {
     if (o.stackBytes !== undefined) this.rt.setMaxStackSize(o.stackBytes);
