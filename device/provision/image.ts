@@ -9,6 +9,7 @@ import { UsageError } from '../../src/node/errors';
 import { readPublicKey, type KeyPair } from '../../src/node/keys';
 import { openPolicyFile, policyExpiredAt } from './policy';
 import { IMAGE_FILES, MANIFEST, signManifest, type ImageFiles, type Manifest } from './manifest';
+import { packReasons, REASONS_PACK } from './reasons-pack';
 
 export interface BuildOptions {
   bundle: Uint8Array;          // dist/device/agent.js
@@ -38,6 +39,7 @@ export function imageFiles(o: BuildOptions): { files: ImageFiles; manifest: Mani
   const files: ImageFiles = new Map([
     ['agent.js', o.bundle], ['policy.cose', o.policy],
     ['trust/operator.pub', keyFile(o.operatorPub)], ['trust/backend.pub', keyFile(o.backendPub)], ['trust/release.pub', keyFile(o.release.pub, ...(o.nextRelease ?? []))],
+    [REASONS_PACK, packReasons()],
   ]);
   const s = signManifest(files, { version: o.version, build: o.build, abi: o.abi ?? HAL_ABI, minFirmware: o.minFirmware ?? '' }, o.release.secretKey);
   files.set(MANIFEST, s.cose);

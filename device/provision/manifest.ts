@@ -11,8 +11,9 @@ import { fail, ok, type Result } from '../../src/core/util/result';
 export const MANIFEST_FORMAT = 1;
 export const BUNDLE = 'agent.js';
 export const MANIFEST = 'manifest.cose';
-/** Files the manifest covers by hash besides the bundle (the terminal reads them as trust anchors). */
-export const COVERED = ['policy.cose', 'trust/operator.pub', 'trust/backend.pub', 'trust/release.pub'] as const;
+/** Files the manifest covers by hash besides the bundle: the policy, the trust anchors, and the words
+ *  of the reason catalog for the terminal's screen (reasons-pack.ts). */
+export const COVERED = ['policy.cose', 'trust/operator.pub', 'trust/backend.pub', 'trust/release.pub', 'text/reasons.cbor'] as const;
 export const IMAGE_FILES = [BUNDLE, MANIFEST, ...COVERED] as const;
 
 /** The manifest payload: a CBOR map with these text keys (device/README.md documents them). */

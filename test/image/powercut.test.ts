@@ -36,7 +36,7 @@ afterAll(() => { dirs.forEach(rm); useEd25519(portableEd25519); });
 
 function readImage(dir: string): ImageFiles {
   const m: ImageFiles = new Map();
-  for (const n of ['agent.js', 'manifest.cose', 'policy.cose', 'trust/operator.pub', 'trust/backend.pub', 'trust/release.pub']) m.set(n, new Uint8Array(readFileSync(join(dir, n))));
+  for (const n of ['agent.js', 'manifest.cose', 'policy.cose', 'trust/operator.pub', 'trust/backend.pub', 'trust/release.pub', 'text/reasons.cbor']) m.set(n, new Uint8Array(readFileSync(join(dir, n))));
   return m;
 }
 
@@ -56,8 +56,8 @@ function bootedImage(dir: string): 'old' | 'new' {
   const which = l.bundle === Buffer.from(newImg.get('agent.js')!).toString() ? 'new' : l.bundle === Buffer.from(oldImg.get('agent.js')!).toString() ? 'old' : null;
   expect(which).not.toBeNull();
   const img = which === 'new' ? newImg : oldImg;
-  for (const n of ['agent.js', 'manifest.cose', 'policy.cose', 'trust/operator.pub', 'trust/release.pub']) expect(same(img, n, `img/${l.slot}/${n}`)).toBe(true);
-  for (const n of ['policy.cose', 'trust/operator.pub', 'trust/backend.pub', 'trust/release.pub']) expect(same(img, n, n), n).toBe(true);
+  for (const n of ['agent.js', 'manifest.cose', 'policy.cose', 'trust/operator.pub', 'trust/release.pub', 'text/reasons.cbor']) expect(same(img, n, `img/${l.slot}/${n}`)).toBe(true);
+  for (const n of ['policy.cose', 'trust/operator.pub', 'trust/backend.pub', 'trust/release.pub', 'text/reasons.cbor']) expect(same(img, n, n), n).toBe(true);
   return which!;
 }
 

@@ -2,9 +2,9 @@
 // of MTI (+10) and fields 3, 4, 11, 25, 41, 42, 49; the MCC inside field 42 (跳码); the approved
 // amount; field 39; and a missing answer. Builds requests from the transaction-type table.
 
-import { reason, type Reason } from '../reasons/catalog';
+import { reason, type Reason } from '../reasons/names';
 import { yuan } from '../checks/format';
-import { CARD_PROBLEM_CODES, f39Hint, f39Remedy, HOST_LIMIT_CODES, mccCategory } from './codes';
+import { CARD_PROBLEM_CODES, HOST_LIMIT_CODES } from './codes';
 import { TYPE_TABLE, type Answer, type Request, type Txn } from './types';
 
 export const CNY = '156'; // ISO 4217 numeric, field 49
@@ -54,17 +54,17 @@ export function checkAnswer(req: Request, a: Answer, merchantMcc: string, revers
   if (a.f42 !== undefined && a.f42 !== req.f42) {
     const got = parseMid(a.f42);
     if (got && got.mcc !== merchantMcc) {
-      reasons.push(reason('JUMP_CODE_SUSPECTED', { gotMcc: got.mcc, gotCategory: mccCategory(got.mcc), mcc: merchantMcc,
-        category: mccCategory(merchantMcc), gotMid: a.f42, mid: req.f42 }));
+      // The MCC categories and the f39 hints are words: the reader adds them (reasons/localize.ts).
+      reasons.push(reason('JUMP_CODE_SUSPECTED', { gotMcc: got.mcc, mcc: merchantMcc, gotMid: a.f42, mid: req.f42 }));
     }
   }
   const f39 = a.f39;
   let approved = false;
   if (f39 === undefined) { mismatch = true; reasons.push(reason('RESP_ECHO_MISMATCH', { field: 'f39', expected: 'a response code', got: '(absent)' })); }
   else if (f39 === '00') approved = true;
-  else if (HOST_LIMIT_CODES.indexOf(f39) >= 0) reasons.push(reason('HOST_LIMIT', { f39, hint: f39Hint(f39) }));
-  else if (CARD_PROBLEM_CODES.indexOf(f39) >= 0) reasons.push(reason('CARD_PROBLEM', { f39, hint: f39Hint(f39) }));
-  else reasons.push(reason('HOST_DECLINED', { f39, hint: f39Hint(f39), remedy: f39Remedy(f39) }));
+  else if (HOST_LIMIT_CODES.indexOf(f39) >= 0) reasons.push(reason('HOST_LIMIT', { f39 }));
+  else if (CARD_PROBLEM_CODES.indexOf(f39) >= 0) reasons.push(reason('CARD_PROBLEM', { f39 }));
+  else reasons.push(reason('HOST_DECLINED', { f39 }));
   // A mismatched answer is never shown as approved: reverse whatever the host may have done.
   // SPEC §5: an answer that does not echo the request is no approval and queues a reversal,
   // whatever its field 39 says (a garbled decline may hide an approval).

@@ -1,7 +1,7 @@
 // Field 39 response codes and MCC categories as a merchant needs them explained (domain notes §3,
 // §5.11, §5.12; PosTrade hint table; Q/CUP 004—2004 MCC examples).
 
-import type { Lang } from '../reasons/catalog';
+import type { Lang } from '../reasons/names';
 
 export const HOST_LIMIT_CODES = ['61', '65'];
 export const CARD_PROBLEM_CODES = ['14', '33', '41', '43', '51', '54', '55', '57', '58', '62', '75'];

@@ -5,7 +5,7 @@
 import { openPolicy, POLICY_COPY, POLICY_FILE, readPolicyFile, writePolicyFile } from '../policy/store';
 import { equalBytes } from '../util/bytes';
 import type { Policy } from '../policy/types';
-import { reason, type Reason } from '../reasons/catalog';
+import { reason, type Reason } from '../reasons/names';
 import { rec } from '../journal/records';
 import { fail, ok, type Result } from '../util/result';
 import type { Context } from './context';

@@ -4,7 +4,7 @@
 
 import type { BatchTotals } from '../journal/ledger';
 import { rec } from '../journal/records';
-import { reason, type Reason } from '../reasons/catalog';
+import { reason, type Reason } from '../reasons/names';
 import { fail, ok, type Result } from '../util/result';
 import type { Context } from './context';
 import type { Sealing } from './sealing';

@@ -2,7 +2,7 @@
 // mark (5 s grace), and may not drift beyond maxSkewS against the monotonic clock since the last
 // trusted sync in this boot.
 
-import { reason, type Reason } from '../reasons/catalog';
+import { reason, type Reason } from '../reasons/names';
 import { fmtIso } from '../time/iso';
 import { whyParams } from '../reasons/why';
 

@@ -3,7 +3,7 @@
 
 import type { GpsFix } from '../hal/types';
 import type { Policy } from '../policy/types';
-import { reason, type Reason } from '../reasons/catalog';
+import { reason, type Reason } from '../reasons/names';
 import { km } from './format';
 import { whyParams } from '../reasons/why';
 

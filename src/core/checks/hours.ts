@@ -2,7 +2,7 @@
 // that replace the weekday, a night-risk window, and a signed temporary extension.
 
 import type { Interval, Policy } from '../policy/types';
-import { reason, type Reason } from '../reasons/catalog';
+import { reason, type Reason } from '../reasons/names';
 import { fmtHm } from '../time/iso';
 import { WEEKDAYS, type LocalTime } from '../time/local';
 

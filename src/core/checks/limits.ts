@@ -4,7 +4,7 @@
 import type { Txn } from '../acquirer/types';
 import { COUNTED, type Ledger } from '../journal/ledger';
 import type { Policy } from '../policy/types';
-import { reason, type Reason } from '../reasons/catalog';
+import { reason, type Reason } from '../reasons/names';
 import type { LocalTime } from '../time/local';
 import { yuan } from './format';
 

@@ -5,7 +5,7 @@ import type { Txn } from '../acquirer/types';
 import type { GpsFix } from '../hal/types';
 import type { Ledger } from '../journal/ledger';
 import type { Policy } from '../policy/types';
-import { reason, verdictOf, type Reason } from '../reasons/catalog';
+import { reason, verdictOf, type Reason } from '../reasons/names';
 import { localTime } from '../time/local';
 import { checkClock, type ClockAnchor } from './clock';
 import { checkGeo } from './geo';

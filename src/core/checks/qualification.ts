@@ -2,7 +2,7 @@
 // within the 30 days before and on it.
 
 import type { Policy } from '../policy/types';
-import { reason, type Reason } from '../reasons/catalog';
+import { reason, type Reason } from '../reasons/names';
 
 export const EXPIRING_DAYS = 30;
 

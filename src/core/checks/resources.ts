@@ -1,7 +1,7 @@
 // Resources (SPEC §5 Resources): free heap, free storage, and the batch journal's fill.
 
 import type { Policy } from '../policy/types';
-import { reason, type Reason } from '../reasons/catalog';
+import { reason, type Reason } from '../reasons/names';
 
 export function checkResources(p: Policy, heapFree: number, storageFree: number, batchCount: number): Reason[] {
   const r = p.resources;

@@ -6,7 +6,7 @@
 // auditor needs.
 
 import { TXN_TYPES } from '../acquirer/types';
-import { REASONS, type Reason, type ReasonName } from '../reasons/catalog';
+import { REASON_NAMES, SEVERITY, type Reason, type ReasonName } from '../reasons/names';
 import { RECORD_TYPES } from './records';
 
 export const FORMAT_VERSION = 2;
@@ -23,7 +23,7 @@ const codes = (xs: readonly string[]) => ({ codes: xs });
 const fields = (...f: (readonly [string, Shape])[]) => ({ fields: f });
 const any = (name: string) => [name, 'any'] as const;
 
-export const REASON_CODES = Object.keys(REASONS) as ReasonName[];
+export const REASON_CODES: readonly ReasonName[] = REASON_NAMES;
 const REQUEST = fields(any('ref'), ['type', codes(TXN_TYPES)], ['channel', codes(['card', 'qr'])], any('original'), any('mti'), any('f3'), any('f4'),
   any('f11'), any('f22'), any('f25'), any('f41'), any('f42'), any('f49'), any('f60'));
 const TXN = fields(any('ref'), ['type', codes(TXN_TYPES)], ['channel', codes(['card', 'qr'])], any('amountMinor'), any('entryMode'), any('conditionCode'), any('original'));
@@ -88,8 +88,8 @@ export function fromStored(s: Shape, v: unknown): unknown {
     if (typeof name !== 'string') return null;
     const params = v[1] === undefined ? {} : plain(v[1]);
     if (!isObj(params)) return null;
-    const def = (REASONS as Record<string, { severity: string }>)[name];
-    return { name, severity: def ? def.severity : 'deny', params };
+    const sev = (SEVERITY as Record<string, string>)[name];
+    return { name, severity: sev ?? 'deny', params };
   }
   if ('codes' in s) return typeof v === 'number' ? s.codes[v] ?? null : v;
   if ('list' in s) return Array.isArray(v) ? v.map((x) => fromStored(s.list, x)) : null;

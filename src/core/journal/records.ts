@@ -5,7 +5,7 @@
 
 import type { Answer, Channel, Request, Txn, TxnType } from '../acquirer/types';
 import type { GpsFix } from '../hal/types';
-import type { Reason } from '../reasons/catalog';
+import type { Reason } from '../reasons/names';
 
 /** Count and amount of one transaction type in a batch (SPEC §5 Settlement). */
 export interface Totals { amount: number; count: number }

@@ -2,7 +2,7 @@
 // a stable code per failure, its figures, and the sentence in zh-CN and English. Readers sort by
 // the code, never by the wording.
 
-import type { Lang } from '../reasons/catalog';
+import type { Lang } from '../reasons/names';
 
 export const VERIFY_CODES = {
   // {why} is the decoder's own detail, in English: the zh sentences say what it means instead.

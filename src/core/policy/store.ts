@@ -7,7 +7,7 @@ import { decode } from '../codec/cbor';
 import { openSign1 } from '../crypto/cose';
 import { sha512 } from '../crypto/hash';
 import { ST, type Hal } from '../hal/types';
-import { reason, type Reason } from '../reasons/catalog';
+import { reason, type Reason } from '../reasons/names';
 import { fromHex, toHex } from '../util/bytes';
 import { fail, ok, type Result } from '../util/result';
 import type { Policy } from './types';

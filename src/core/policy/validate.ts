@@ -9,7 +9,7 @@ import { parseDate, parseHm, parseIsoMs } from '../time/iso';
 import { WEEKDAYS, type Transitions } from '../time/local';
 import { whyEn, type Figures, type Problem, type WhyCode } from '../reasons/why';
 import { whyText } from '../reasons/why-zh';
-import type { Lang } from '../reasons/catalog';
+import type { Lang } from '../reasons/names';
 import { fail, ok, type Result } from '../util/result';
 import type { ChannelLimits, Interval, Policy } from './types';
 

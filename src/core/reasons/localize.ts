@@ -3,7 +3,7 @@
 // Entries journaled before the codes existed still read: their English `why` is kept as given.
 
 import { f39Hint, f39Remedy, mccCategory } from '../acquirer/codes';
-import type { Lang, Reason } from './catalog';
+import type { Lang, Reason } from './names';
 import { isWhyCode, type Figures, type WhyCode } from './why';
 import { whyText } from './why-zh';
 import { CLOSED_WORDS, OUTCOME_WORDS, SIGNED_WORDS, TXN_TYPE_WORDS, WEEKDAY_WORDS, word } from './words';

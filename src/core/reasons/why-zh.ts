@@ -2,7 +2,7 @@
 // tools through catalog.describe and policy validation's problemsText; the terminal never renders
 // text, so the shipped bundle leaves this table out.
 
-import type { Lang } from './catalog';
+import type { Lang } from './names';
 import { fillIn, whyEn, type Figures, type WhyCode } from './why';
 
 export const WHY_ZH: Record<WhyCode, string> = {

@@ -2,7 +2,7 @@
 // sentence in the language asked for): weekdays, transaction types and outcomes. Figures are
 // journaled as codes ('fri', 'preauth-complete'); these turn them into words when a person reads.
 
-import type { Lang } from './catalog';
+import type { Lang } from './names';
 
 export const WEEKDAY_WORDS: Record<string, { zh: string; en: string }> = {
   sun: { zh: '周日', en: 'Sunday' }, mon: { zh: '周一', en: 'Monday' }, tue: { zh: '周二', en: 'Tuesday' }, wed: { zh: '周三', en: 'Wednesday' },

@@ -6,7 +6,7 @@
 
 import { encode } from '../codec/cbor';
 import { ST, type Hal } from '../hal/types';
-import type { Reason } from '../reasons/catalog';
+import type { Reason } from '../reasons/names';
 import type { AlertKind } from './alerts';
 import { topic, type Kind } from './topics';
 
