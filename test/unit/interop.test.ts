@@ -198,14 +198,22 @@ function audit(bytes: Uint8Array, firstKey: Uint8Array) {
 }
 
 describe('issue 19.4: an auditor with no project code verifies an export that spans key rotations', () => {
-  it('the key-rotation scenario through the CLI: header, rotations and seals hold; any altered seal fails', async () => {
+  it('a scenario that rotates the key twice, through the CLI: header, rotations and seals hold; any altered seal fails', async () => {
     const { execFileSync, spawnSync } = await import('node:child_process');
     const { mkdtempSync, readFileSync, writeFileSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
     const dir = mkdtempSync(join(tmpdir(), 'pf-rot-'));
     const data = join(dir, 'flash'), out = join(dir, 'export.cbor');
-    const run = spawnSync('node', ['bin/preflight.js', 'sim', 'run', 'host-sim/scenarios/key-rotation.json', '--data', data, '--json', '--broker', 'none'], { encoding: 'utf8' });
+    // Sales, a rotate-key command, sales, another rotation, sales: the shop's policy, inline.
+    const sale = (i: number) => ({ at: `+${i * 30}s`, txn: { ref: `K${i}`, type: 'sale', channel: 'card', amountMinor: 1000 + i, entryMode: '051', conditionCode: '00' } });
+    const events = [0, 1, 2, 3].map(sale).concat([{ at: '+105s', cmd: { kind: 'rotate-key' } } as never], [4, 5, 6, 7].map(sale),
+      [{ at: '+225s', cmd: { kind: 'rotate-key' } } as never], [8, 9, 10].map(sale));
+    const scenario = join(dir, 'key-rotation.json');
+    writeFileSync(scenario, JSON.stringify({ name: 'a key rotated twice', device: { id: 'T-0108', fleet: 'demo' },
+      policy: JSON.parse(readFileSync('host-sim/scenarios/policy-shop.json', 'utf8')),
+      start: { time: '2026-03-02T10:00:00+08:00', fix: { lat: 31.2304, lon: 121.4737, accuracyM: 15 } }, events }));
+    const run = spawnSync('node', ['bin/preflight.js', 'sim', 'run', scenario, '--data', data, '--json', '--broker', 'none'], { encoding: 'utf8' });
     expect(run.status, run.stderr).toBe(0);
     execFileSync('node', ['bin/preflight.js', 'journal', 'export', '--data', data, '--out', out]);
     const pubFile = join(data, 'device.pub');
