@@ -60,7 +60,12 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
   const emit = (l: Line) => {
     if (l.at === undefined && l.event !== 'summary') l.at = fmtAt(hal.clock.wallMs());
     lines.push(l); opts.onLine?.(l);
+    // The alerts the terminal raised while making this line's event follow it.
+    if (l.event !== 'summary') for (const a of alerts.splice(0)) emit(a);
   };
+  /** The terminal's own alerts (SPEC §7) as its log says them (offline nothing is published; the log has each).
+   *  Their figures go in `params`: a line's `detail` is always a list of reasons. */
+  const alerts: Line[] = [];
   const op = opts.operator ?? operatorSide(opts.dataDir);
   const prov = provisionForScenario(opts.dataDir, sc.policy, op, opts.policyBytes, sc.start.timeMs);
   readTz();
@@ -70,6 +75,13 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
     dir: opts.dataDir, storageBytes: sc.device.storageBytes, startWallMs: sc.start.timeMs, nativeSigner: sc.device.nativeSigner,
     heapFree: () => (vm ? vm.heapFree() : sc.device.heapLimitBytes),
   });
+  const log = hal.log;
+  hal.log = (level, msg) => {
+    log(level, msg);
+    if (!msg.startsWith('alert {')) return;
+    const a = JSON.parse(msg.slice(6)) as { kind: string; seq: number; detail: Record<string, unknown> };
+    alerts.push({ event: 'alert', ref: a.detail.ref, kind: a.kind, seq: a.seq, params: a.detail, at: fmtAt(hal.clock.wallMs()) });
+  };
   if (sc.start.fix) hal.fix = { ...sc.start.fix, monoMs: 0 };
   const net = opts.network ?? null;
   const fleet = opts.fleet ?? null;
@@ -225,9 +237,6 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
     if (!r) return;
     if (!r.ok) { emit({ event: 'error', ref, error: r.error }); return; }
     emit({ event: 'result', ref: v.ref, outcome: r.value.outcome, reasons: r.value.reasons.map((x: any) => x.name), detail: r.value.reasons });
-    for (const x of r.value.reasons) {
-      if (['JUMP_CODE_SUSPECTED', 'RESP_ECHO_MISMATCH', 'AMOUNT_MISMATCH'].includes(x.name)) emit({ event: 'alert', ref: v.ref, kind: x.name, detail: x.params });
-    }
   };
 
   let settling: Record<string, { count: number; amount: number }> | null = null;
@@ -254,7 +263,6 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
     settling = null;
     emit({ event: 'settlement', ok: true, resumed, batch: b.value.batch, local: b.value.local, host, balanced: c.value.balanced,
            reasons: c.value.reasons.map((x: any) => x.name), detail: c.value.reasons, nextBatch: cl.value.nextBatch });
-    if (!c.value.balanced) emit({ event: 'alert', kind: 'SETTLEMENT_UNBALANCED', detail: c.value.reasons[0]?.params });
   };
 
   /**
@@ -363,6 +371,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
     }
     if (vm) call('idle');
     if (net && vm) await pumpNet();
+    for (const a of alerts.splice(0)) emit(a);
   }
   if (!vm) await boot();
 
@@ -375,6 +384,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
     if (!s || !s.ok || s.value.ackSeq >= s.value.sealedSeq) break;
     await new Promise((r) => setTimeout(r, 50));
   }
+  for (const a of alerts.splice(0)) emit(a);
   const st = call<any>('status');
   const tel = call<any>('telemetryStats');
   if (vm) { heapPeak = Math.max(heapPeak, (vm as DeviceVM).heapPeakBytes); (vm as DeviceVM).dispose(); vm = null; }

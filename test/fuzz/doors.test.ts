@@ -99,6 +99,51 @@ describe('signed envelopes: policies, commands, acks', () => {
   });
 });
 
+describe('extension tags in signed input (issue 19.2): refused with the reason, however well signed', () => {
+  // SPEC §6: plain RFC 8949 only. A tag wrapped around any node of a genuine, correctly signed
+  // policy, command or ack: cbor-x's 259, 28/29, 57343, 1, 64, the registry's others, any number.
+  const EXTENSION = [259, 28, 29, 57343, 1, 64, 0, 2, 3, 4, 5, 21, 22, 23, 24, 25, 26, 27, 32, 35, 258, 55799, 105, 51966];
+  const tagArb = fc.oneof(fc.constantFrom(...EXTENSION), fc.integer({ min: 0, max: 2 ** 32 - 1 }).filter((t) => t !== 18));
+  /** `v` with node number `k` (pre-order over maps and arrays; the root is 0) wrapped in `tag`. */
+  const wrapAt = (v: unknown, k: number, tag: number): unknown => {
+    let i = 0;
+    const go = (x: unknown): unknown => {
+      if (i++ === k) return new Tag(x, tag);
+      if (Array.isArray(x)) return x.map(go);
+      if (x && typeof x === 'object' && !(x instanceof Uint8Array)) return Object.fromEntries(Object.entries(x).map(([a, b]) => [a, go(b)]));
+      return x;
+    };
+    return go(v);
+  };
+  const nodes = (v: unknown): number => Array.isArray(v) ? 1 + v.reduce((n: number, x) => n + nodes(x), 0)
+    : v && typeof v === 'object' && !(v instanceof Uint8Array) ? 1 + Object.values(v).reduce((n: number, x) => n + nodes(x), 0) : 1;
+  it('commands, acks and policies with a tag anywhere are refused, and the terminal holds what it held', () => {
+    const r = rig();
+    sell(r, 'A'); r.agent.sealing.sealNow();
+    const exp = r.hal.clock.wallMs() + 1e9;
+    const policy = preparePolicy(demoPolicyJson(), Date.parse('2026-03-02T10:00:00+08:00')) as Record<string, unknown>;
+    const held = { cmd: r.agent.journal.ledger.cmdCounter, ack: r.agent.journal.ackSeq, policy: r.agent.policy.policy?.version };
+    fc.assert(fc.property(tagArb, fc.nat(), fc.jsonValue({ maxDepth: 2 }).filter((v) => !JSON.stringify(v).includes('"__proto__"')), (tag, pick, extra) => {
+      count(3);
+      const cmd = { dev: 'T-TEST', n: 9, exp, kind: 'lock', why: extra };
+      const c = r.agent.command(sign1(encode(wrapAt(cmd, pick % nodes(cmd), tag)), r.operator.secretKey));
+      expect(c.accepted).toBe(false);
+      expect(c.why).toMatch(new RegExp(`tag ${tag} is not accepted`));
+      const ack = { dev: 'T-TEST', seq: r.agent.journal.sealedSeq };
+      expect(r.agent.ack(sign1(encode(wrapAt(ack, pick % nodes(ack), tag)), r.backend.secretKey)).ok).toBe(false);
+      const p = r.agent.policy.install(sign1(encode(wrapAt({ ...policy, version: 5 }, pick % nodes(policy), tag)), r.operator.secretKey));
+      expect(p.ok).toBe(false);
+      expect(!p.ok && p.error).toMatch(new RegExp(`tag ${tag} is not accepted`));
+    }), { numRuns: runs(400) });
+    expect({ cmd: r.agent.journal.ledger.cmdCounter, ack: r.agent.journal.ackSeq, policy: r.agent.policy.policy?.version }).toEqual(held);
+    // The same messages without a tag are accepted: it was the tag.
+    expect(r.agent.command(sign1(encode({ dev: 'T-TEST', n: 9, exp, kind: 'lock', why: 'x' }), r.operator.secretKey)).accepted).toBe(true);
+    expect(r.agent.ack(sign1(encode({ dev: 'T-TEST', seq: r.agent.journal.sealedSeq }), r.backend.secretKey)).ok).toBe(true);
+    expect(r.agent.policy.install(sign1(encode({ ...policy, version: 5 }), r.operator.secretKey)).ok).toBe(true);
+    cleanup(r.dir);
+  }, 120_000);
+});
+
 describe('policies', () => {
   it('any JSON: validatePolicy answers a Result naming fields, never throws', () => {
     const base = demoPolicyJson();

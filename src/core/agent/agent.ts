@@ -43,7 +43,11 @@ export class Agent {
 
   constructor(readonly hal: Hal, readonly cfg: AgentConfig) {
     this.journal = new Journal(hal, cfg.dev);
-    this.ctx = makeContext(hal, cfg, this.journal, (kind, detail, seq) => this.telemetry.alert(kind, detail, seq ?? this.journal.seq));
+    this.ctx = makeContext(hal, cfg, this.journal, (kind, detail, seq) => {
+      // Also in the firmware's log, so an alert raised offline (nothing published) is still seen.
+      hal.log(2, 'alert ' + JSON.stringify({ kind, seq: seq ??= this.journal.seq, detail }));
+      this.telemetry.alert(kind, detail, seq);
+    });
     this.policy = new PolicyHolder(this.ctx);
     this.sealing = new Sealing(this.ctx);
     this.reversals = new Reversals(this.ctx);

@@ -28,6 +28,8 @@ export class Transactions {
   onDecision: (seq: number, a: PreflightAnswer) => void = () => {};
   private lastFix: GpsFix | null = null;
   private implausible: { distanceM: number; speedKmh: number } | null = null;
+  /** The alert kinds of the last checked decision: raised already, not again until they clear. */
+  private raised: string[] = [];
 
   constructor(private ctx: Context, private policy: PolicyHolder, private reversals: Reversals) {}
 
@@ -76,6 +78,18 @@ export class Transactions {
       const low = d.reasons.some((x) => x.name === 'STORAGE_LOW');
       const reasons = low ? d.reasons : [...d.reasons, reason('STORAGE_LOW', { free: hal.storage.freeBytes(), min: policy?.resources.minStorageFreeBytes ?? 0 })];
       return { ref: txn.ref, verdict: 'deny', reasons, request: null };
+    }
+    if (policy) {
+      // SPEC §7: an alert per occurrence, not per sale or retry. A kind stays raised until a decision
+      // whose checks ran finds it gone; a breach until the fix is inside again (uncertain is not back).
+      const was = this.raised;
+      this.raised = d.inputs.geo !== 'inside' && was.includes('GEO_OUTSIDE') ? ['GEO_OUTSIDE'] : [];
+      for (const r of d.reasons) {
+        if (isAlertKind(r.name) && !this.raised.includes(r.name)) {
+          this.raised.push(r.name);
+          if (!was.includes(r.name)) this.ctx.alert(r.name, { ref: txn.ref, ...r.params }, seq);
+        }
+      }
     }
     const a: PreflightAnswer = { ref: txn.ref, verdict: d.verdict, reasons: d.reasons, request };
     this.onDecision(seq, a);
