@@ -17,7 +17,7 @@ export const ENTRY = { v: 1, seq: 2, prev: 3, t: 4, type: 5, body: 6 } as const;
 export const SEAL = { dev: 1, seq: 2, head: 3, t: 4 } as const;
 
 /** A field table: field i is stored under key i + 1. */
-type Shape = 'any' | { fields: readonly (readonly [string, Shape])[] } | { list: Shape } | { codes: readonly string[] } | 'reason';
+export type Shape = 'any' | { fields: readonly (readonly [string, Shape])[] } | { list: Shape } | { codes: readonly string[] } | 'reason';
 
 const codes = (xs: readonly string[]) => ({ codes: xs });
 const fields = (...f: (readonly [string, Shape])[]) => ({ fields: f });
