@@ -3,7 +3,7 @@
 // (adding power cuts and faults); the tools that only read a terminal (doctor, journal export,
 // enrolment) open it read-only, so they can never change what they explain.
 
-import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync,
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync,
          truncateSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { HAL_ABI, ST, STORAGE_NAME, type Hal, type Status } from '../core/hal/types';
@@ -27,17 +27,27 @@ export class FolderStorage implements Storage {
     return STORAGE_NAME.test(name) && name.length < 200 && !PARTITION.test(name) ? join(this.dir, name) : null;
   }
 
+  /** The file the journal appends to, kept open (an open/write/close per entry was most of a decision's time). */
+  private tail: { name: string; fd: number } | null = null;
+
+  /** Closes the kept file; the next append opens it again. Before anything renames, truncates or removes it. */
+  close(name?: string): void {
+    if (this.tail && (name === undefined || this.tail.name === name)) { closeSync(this.tail.fd); this.tail = null; }
+  }
+
   size = (name: string): number => {
     const p = this.path(name);
-    return p && existsSync(p) ? statSync(p).size : -1;
+    return p ? statSync(p, { throwIfNoEntry: false })?.size ?? -1 : -1;
   };
 
   read = (name: string, offset: number, length: number): Uint8Array | null => {
     const p = this.path(name);
-    if (!p || !existsSync(p) || offset < 0 || length < 0) return null;
-    const b = readFileSync(p);
-    if (offset > b.length) return null;
-    const out = new Uint8Array(b.subarray(offset, Math.min(b.length, offset + length)));
+    if (!p || offset < 0 || length < 0) return null;
+    const st = statSync(p, { throwIfNoEntry: false });
+    if (!st || !st.isFile() || offset > st.size) return null;
+    const out = new Uint8Array(Math.min(length, st.size - offset));
+    const fd = openSync(p, 'r');
+    try { for (let got = 0; got < out.length;) { const n = readSync(fd, out, got, out.length - got, offset + got); if (n <= 0) break; got += n; } } finally { closeSync(fd); }
     this.bytesRead += out.length;
     return out;
   };
@@ -46,8 +56,12 @@ export class FolderStorage implements Storage {
     const p = this.path(name);
     if (!p) return ST.INVALID;
     if (this.freeBytes() < data.length) return ST.NO_SPACE;
-    mkdirSync(dirname(p), { recursive: true });
-    appendFileSync(p, data);
+    if (this.tail?.name !== name) {
+      this.close();
+      mkdirSync(dirname(p), { recursive: true });
+      this.tail = { name, fd: openSync(p, 'a') };
+    }
+    for (let put = 0; put < data.length;) put += writeSync(this.tail.fd, data, put, data.length - put);
     this.used += data.length;
     return ST.OK;
   };
@@ -58,6 +72,7 @@ export class FolderStorage implements Storage {
     if (!p) return ST.INVALID;
     const old = existsSync(p) ? statSync(p).size : 0;
     if (this.freeBytes() + old < data.length) return ST.NO_SPACE;
+    this.close(name);
     mkdirSync(dirname(p), { recursive: true });
     const tmp = p + '.tmp';
     const fd = openSync(tmp, 'w');
@@ -80,7 +95,7 @@ export class FolderStorage implements Storage {
     const p = this.path(name);
     if (!p || !existsSync(p)) return ST.NOT_FOUND;
     const old = statSync(p).size;
-    if (length < old) { truncateSync(p, length); this.used -= old - length; }
+    if (length < old) { this.close(name); truncateSync(p, length); this.used -= old - length; }
     return ST.OK;
   };
 
@@ -88,6 +103,7 @@ export class FolderStorage implements Storage {
     const p = this.path(name);
     if (!p || !existsSync(p)) return ST.NOT_FOUND;
     this.used -= statSync(p).size;
+    this.close(name);
     rmSync(p);
     return ST.OK;
   };
