@@ -133,7 +133,7 @@ describe('alerts of SPEC §6 damage, on the bundle in QuickJS', () => {
   it('state lost: raised at the boot that finds it, while every sale is refused, not once per sale', async () => {
     const dir = tmp('pf-alerts-lost-');
     const roomy = (p: any) => { p.limits.velocity = { count: 1000, windowS: 60 }; p.resources.batchMaxTxns = 1000; };
-    await run(Array.from({ length: 160 }, (_, i) => card(`L${i}`)), { dataDir: dir, edit: roomy });
+    await run(Array.from({ length: 200 }, (_, i) => card(`L${i}`)), { dataDir: dir, edit: roomy });
     const segs = readdirSync(join(dir, 'j')).sort();
     expect(segs.length).toBeGreaterThan(1);
     for (const f of ['cp/0', 'cp/1', 'floors', `j/${segs[0]}`]) rmSync(join(dir, f), { force: true });

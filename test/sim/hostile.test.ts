@@ -93,7 +93,7 @@ describe('storage faults', () => {
 
   it('bit rot in an old segment is not served at boot and is found by verify', async () => {
     const edit = (p: any) => { p.limits.velocity = { count: 1000, windowS: 60 }; p.resources.batchMaxTxns = 1000; };
-    const r = await run(Array.from({ length: 150 }, (_, i) => card(`R${i}`)), { edit });
+    const r = await run(Array.from({ length: 175 }, (_, i) => card(`R${i}`)), { edit });
     const segs = readdirSync(join(r.dataDir, 'j')).sort();
     expect(segs.length).toBeGreaterThan(1);
     const old = join(r.dataDir, 'j', segs[0]!);

@@ -143,7 +143,7 @@ eachEngine('pre-acquirer reasons through the bundle', () => {
     // where it stood, so it refuses to trade rather than start a second chain (SPEC §6).
     const lostDir = tmp('pf-lost-');
     const roomy = (p: any) => { p.limits.velocity = { count: 1000, windowS: 60 }; p.resources.batchMaxTxns = 1000; };
-    await run(Array.from({ length: 160 }, (_, i) => card(`L${i}`)), { dataDir: lostDir, edit: roomy });
+    await run(Array.from({ length: 200 }, (_, i) => card(`L${i}`)), { dataDir: lostDir, edit: roomy });
     const segs = readdirSync(join(lostDir, 'j')).sort();
     expect(segs.length).toBeGreaterThan(1);
     for (const f of ['cp/0', 'cp/1', 'floors', `j/${segs[0]}`]) rmSync(join(lostDir, f), { force: true });

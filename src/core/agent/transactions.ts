@@ -119,7 +119,7 @@ export class Transactions {
     const lt = p ? localTime(p.site.tz, this.ctx.now()) : null;
     return this.ctx.record(rec.result({
       ref: req.ref, type: req.type, channel: req.channel, amountMinor: +req.f4, original: req.original,
-      outcome, reasons, answer: a, dateKey: lt?.dateKey ?? '', monthKey: lt?.monthKey ?? '',
+      outcome, reasons, answer: a && unechoed(req, a), dateKey: lt?.dateKey ?? '', monthKey: lt?.monthKey ?? '',
     }));
   }
 
@@ -128,4 +128,16 @@ export class Transactions {
     this.anchor = { wallMs: this.ctx.now(), monoMs: this.ctx.hal.clock.monoMs(), trusted: true };
     this.ctx.record(rec.clockSync(this.ctx.journal.ledger.highWaterMs));
   }
+}
+
+/**
+ * The answer as journaled (issue 18): every field but the echoes that matched the request. Those
+ * follow from the request (itself derived from the decision entry), so an echo is stored only when
+ * it differs, which is when it matters (SPEC §5 echo checks).
+ */
+function unechoed(req: Request, a: Answer): Answer {
+  const out: Record<string, unknown> = {};
+  const q = req as unknown as Record<string, unknown>;
+  for (const k in a) { const v = (a as Record<string, unknown>)[k]; if (k === 'mti' || q[k] !== v) out[k] = v; }
+  return out as Answer;
 }

@@ -38,6 +38,7 @@ export interface Bodies {
   decision: { txn: Txn; verdict: Verdict; reasons: Reason[]; inputs: DecisionInputs; sent: boolean };
   /** A request refused before any rule looked at it (malformed, or a ref already used). */
   'decision-invalid': { txn: { ref: string; invalid: string }; verdict: 'deny'; reasons: Reason[] };
+  /** The acquirer's answer: `answer` holds its fields except the echoes that matched the request. */
   result: {
     ref: string; type: TxnType; channel: Channel; amountMinor: number; original?: string;
     outcome: Outcome; reasons: Reason[]; answer: Answer | null; dateKey: string; monthKey: string;
