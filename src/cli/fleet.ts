@@ -1,5 +1,6 @@
 // `preflight fleet ...` (SPEC §2, §7): `consume` runs the fleet consumer with a live view or JSON
-// lines; `report` says why a terminal's transactions were denied on a day.
+// lines; `report` says why a terminal's transactions were denied on a day; `send` signs and
+// publishes one command to one terminal.
 
 import { parseArgs } from 'node:util';
 import { startConsumer, type ConsumeOptions } from '../fleet/run';
@@ -7,8 +8,12 @@ import { LiveView } from '../fleet/view';
 import { denialReport, deviceToday, renderReport } from '../fleet/report';
 import { Store } from '../fleet/store';
 import type { FleetEvent } from '../fleet/consumer';
+import { commandArgs, parseDuration, sendCommand } from '../fleet/send';
+import { COMMAND_KINDS } from '../fleet/commands';
+import { FLEET_RE, Registry, registryFleet } from '../fleet/registry';
+import { readSecretKey } from '../node/keys';
 import { colours } from '../node/term';
-import { UsageError } from '../node/errors';
+import { CheckFailed, UsageError } from '../node/errors';
 import { int, JSON_OPT, LANG_OPT, need, str, type Command, type Parsed } from './command';
 
 type Values = Record<string, string | boolean | undefined>;
@@ -81,6 +86,36 @@ function report({ values: v }: Parsed): number {
   } finally { st.value.close(); }
 }
 
+const MQTT_RE = /^mqtts?:\/\/[\w.-]+(:\d+)?$/;
+
+async function send({ values: v, positionals, out }: Parsed): Promise<number> {
+  const kind = positionals[0]!;
+  const dev = need(v.dev, '--dev'), broker = need(v.broker, '--broker'), registry = need(v.registry, '--registry');
+  const args = commandArgs(kind, str(v.args));
+  if (!args.ok) throw new UsageError(args.error);
+  const validFor = parseDuration(str(v['valid-for']) ?? '10m');
+  if (!validFor.ok) throw new UsageError(validFor.error);
+  if (!MQTT_RE.test(broker)) throw new UsageError(`--broker must be mqtt://HOST:PORT, got "${broker}"`);
+  const reg = Registry.check(registry);
+  if (!reg.ok) throw new UsageError(reg.error);
+  const pub = reg.value.lookup(dev);
+  if (!pub.ok) throw new UsageError(`${pub.error}: enrol it first (\`preflight enrol --data DIR --registry ${registry}\`)`);
+  const named = registryFleet(registry, dev);
+  if (!named.ok) throw new UsageError(named.error);
+  const given = str(v.fleet);
+  if (given !== undefined && !FLEET_RE.test(given)) throw new UsageError(`--fleet must be letters, digits, _ or -, got "${given}"`);
+  if (given !== undefined && named.value !== null && given !== named.value) throw new UsageError(`--fleet ${given} differs from the registry's fleet ${named.value} for ${dev}`);
+  const fleet = named.value ?? given;
+  if (!fleet) throw new UsageError(`the registry does not name ${dev}'s fleet: write it to ${registry}/fleet (or ${dev}.fleet), or pass --fleet`);
+  const key = readSecretKey(need(v.key, '--key'));
+  const r = await sendCommand({ broker, registry, key, fleet, dev, kind, args: args.value, validForMs: validFor.value });
+  if (!r.ok) throw new CheckFailed(`${r.error} (not sent: the broker did not acknowledge it)`);
+  const exp = new Date(Date.now() + validFor.value).toISOString();
+  if (v.json) out(JSON.stringify({ event: 'sent', dev, fleet, kind, n: r.value.n, topic: r.value.topic, exp, bytes: r.value.bytes.length }));
+  else out(`sent ${kind} to ${dev} (counter ${r.value.n}, valid until ${exp}) on ${r.value.topic}; the broker holds it for the terminal if it is offline`);
+  return 0;
+}
+
 const CONSUME: Command = {
   name: 'fleet consume',
   summary: 'The fleet consumer (SPEC §7): verifies every journal batch against the registry, stores what verifies, acknowledges it with the backend key, and shows the fleet live (or as JSON lines).',
@@ -102,7 +137,24 @@ const CONSUME: Command = {
   run: consume,
 };
 
-export const FLEET: Command[] = [CONSUME, {
+const SEND: Command = {
+  name: 'fleet send', args: 'KIND',
+  summary: `Signs one command (SPEC §6) with the operator key and the next counter for the device (kept in REGISTRY/DEV.cmd) and publishes it QoS 1 on the device's cmd topic; a terminal that is offline gets it when it next connects. KIND: ${COMMAND_KINDS.join(', ')}. Exit 1 if the broker does not acknowledge it.`,
+  options: {
+    dev: { type: 'string', arg: 'DEV', help: 'the device id (enrolled: REGISTRY/DEV.pub)', required: true },
+    broker: { type: 'string', arg: 'URL', help: 'mqtt://HOST:PORT', required: true },
+    registry: { type: 'string', arg: 'DIR', help: 'the fleet registry; names the fleet in DEV.fleet or fleet, and keeps the counter', required: true },
+    key: { type: 'string', arg: 'OPERATOR.key', help: 'the operator\'s secret key (the one the terminal\'s image trusts)', required: true },
+    args: { type: 'string', arg: 'JSON', help: 'the kind\'s arguments: lock {"why"}, hours-extend {"until": ISO time} or {"untilMs"}, resend {"fromSeq"}, policy {"policy": "P.cose"}, image-update {"manifestSha512","version"}' },
+    'valid-for': { type: 'string', arg: 'DURATION', help: 'how long the terminal may accept it: 90s, 10m, 2h, 1d (default 10m)' },
+    fleet: { type: 'string', arg: 'NAME', help: 'the device\'s fleet when the registry does not name it' },
+    json: JSON_OPT,
+  },
+  example: 'preflight fleet send lock --dev T-0001 --broker mqtt://127.0.0.1:1883 --registry fleet/registry --key keys/operator.key --args \'{"why":"stolen"}\'',
+  run: send,
+};
+
+export const FLEET: Command[] = [CONSUME, SEND, {
   name: 'fleet report',
   summary: 'Why a terminal\'s transactions were denied or flagged on a day: counts per reason with the message and what to do.',
   options: {
