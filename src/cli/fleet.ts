@@ -7,6 +7,8 @@ import { startConsumer, type ConsumeOptions } from '../fleet/run';
 import { LiveView } from '../fleet/view';
 import { denialReport, deviceToday, renderReport } from '../fleet/report';
 import { Store } from '../fleet/store';
+import { fleetExport } from '../fleet/export';
+import { writeFileSync } from 'node:fs';
 import type { FleetEvent } from '../fleet/consumer';
 import { commandArgs, parseDuration, sendCommand } from '../fleet/send';
 import { COMMAND_KINDS } from '../fleet/commands';
@@ -116,6 +118,19 @@ async function send({ values: v, positionals, out }: Parsed): Promise<number> {
   return 0;
 }
 
+function exportCmd({ values: v, out }: Parsed): number {
+  const db = need(v.db, '--db'), dev = need(v.dev, '--dev'), file = need(v.out, '--out');
+  const st = Store.open(db, { mustExist: true });
+  if (!st.ok) throw new UsageError(st.error);
+  try {
+    const r = fleetExport(st.value, dev);
+    if (!r.ok) throw new UsageError(r.error);
+    try { writeFileSync(file, r.value.bytes); } catch (e) { throw new UsageError(`--out ${file}: ${(e as NodeJS.ErrnoException).code ?? 'cannot be written'}`); }
+    out(`exported ${r.value.records} records of ${dev} (seq ${r.value.firstSeq}..${r.value.lastSeq}, ${r.value.seals} seals, ${r.value.bytes.length} bytes) to ${file}; check it with \`preflight journal verify ${file} --pub REGISTRY/${dev}.pub\``);
+    return 0;
+  } finally { st.value.close(); }
+}
+
 const CONSUME: Command = {
   name: 'fleet consume',
   summary: 'The fleet consumer (SPEC §7): verifies every journal batch against the registry, stores what verifies, acknowledges it with the backend key, and shows the fleet live (or as JSON lines).',
@@ -154,7 +169,19 @@ const SEND: Command = {
   run: send,
 };
 
-export const FLEET: Command[] = [CONSUME, SEND, {
+const EXPORT: Command = {
+  name: 'fleet export',
+  summary: 'The fleet\'s stored copy of one terminal\'s journal as an export (SPEC §6): the header, then every verified entry and seal as the terminal sent them, so it is byte for byte the terminal\'s own `journal export` of the same range and `journal verify --pub DEV.pub` accepts it.',
+  options: {
+    db: { type: 'string', arg: 'FILE', help: 'the fleet store', required: true },
+    dev: { type: 'string', arg: 'DEV', help: 'the device id', required: true },
+    out: { type: 'string', arg: 'FILE', help: 'where the export goes', required: true },
+  },
+  example: 'preflight fleet export --db fleet.sqlite --dev T-0001 --out T-0001.fleet.cbor',
+  run: exportCmd,
+};
+
+export const FLEET: Command[] = [CONSUME, SEND, EXPORT, {
   name: 'fleet report',
   summary: 'Why a terminal\'s transactions were denied or flagged on a day: counts per reason with the message and what to do.',
   options: {
