@@ -60,10 +60,20 @@ export class Ingest {
       this.store.tx(() => this.alert(h, { kind: 'unknown-device', severity: 'warn', seq: null, why: pub.error }));
       return h;
     }
+    // The fleet is the registry's (REGISTRY/DEV.fleet or fleet), else the one the device's first
+    // verified journal came on; a topic naming another is never trusted, stored or acknowledged
+    // (SPEC §7: acks go to the fleet and device the registry names, not to a topic from a message).
+    const expected = this.o.registry.fleetOf(tp.dev) ?? this.store.device(tp.dev)?.fleet ?? null;
+    if (expected !== null && expected !== tp.fleet) {
+      this.store.tx(() => this.alert(h, { kind: 'wrong-fleet', severity: 'warn', seq: null,
+        why: `${tp.kind} for ${tp.dev} on fleet "${tp.fleet.slice(0, 64)}", the device belongs to "${expected}"; dropped` }));
+      return h;
+    }
     if (tp.kind === 'journal') { this.journal(h, pub.value, payload); return h; }
     // One commit per message: the device row and the small writes of the other topics share it.
+    // Only a verified journal names the device's fleet in the store (null here keeps what is held).
     this.store.tx(() => {
-      this.ensure(h.dev, h.fleet, pub.value);
+      this.ensure(h.dev, expected, pub.value);
       switch (tp.kind) {
         case 'status': this.status(h, pub.value, payload, retained); break;
         case 'health': this.health(h, payload, retained); break;
@@ -75,7 +85,7 @@ export class Ingest {
   }
 
   /** The device row, written only when it is new or its fleet or key changed (not once per message). */
-  private ensure(dev: string, fleet: string, pub: Uint8Array): void {
+  private ensure(dev: string, fleet: string | null, pub: Uint8Array): void {
     const key = `${fleet}/${toHex(pub)}`;
     if (this.ensured.get(dev) === key) return;
     this.store.ensureDevice(dev, fleet, toHex(pub));
@@ -90,7 +100,7 @@ export class Ingest {
 
   private reject(h: Handled, pub: Uint8Array, kind: string, severity: Severity, why: string, seq: number | null, detail?: Record<string, unknown>): void {
     this.store.tx(() => {   // nested inside apply()'s transaction it is a savepoint
-      this.ensure(h.dev, h.fleet, pub);
+      this.ensure(h.dev, null, pub);   // a refused batch names no fleet
       this.store.countRejected(h.dev);
       this.alert(h, { kind, severity, why, seq, detail });
     });
