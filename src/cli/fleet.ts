@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { startConsumer, type ConsumeOptions } from '../fleet/run';
 import { LiveView } from '../fleet/view';
-import { denialReport, deviceToday, renderReport } from '../fleet/report';
+import { denialReport, deviceToday, fleetReport, renderFleetReport, renderReport } from '../fleet/report';
 import { Store } from '../fleet/store';
 import { fleetExport } from '../fleet/export';
 import { writeFileSync } from 'node:fs';
@@ -73,7 +73,7 @@ async function consume({ values }: Parsed): Promise<number> {
 }
 
 function report({ values: v }: Parsed): number {
-  const db = need(v.db, '--db'), dev = need(v.dev, '--dev');
+  const db = need(v.db, '--db'), dev = str(v.dev);
   const lang = v.lang ?? 'zh';
   if (lang !== 'zh' && lang !== 'en') throw new UsageError('--lang must be zh or en');
   const date = str(v.date);
@@ -81,9 +81,15 @@ function report({ values: v }: Parsed): number {
   const st = Store.open(db, { mustExist: true });
   if (!st.ok) throw new UsageError(st.error);
   try {
+    const c = colours(process.stdout);
+    if (dev === undefined) {
+      const f = fleetReport(st.value, date ?? null, lang);
+      process.stdout.write((v.json ? JSON.stringify(f) : renderFleetReport(f, c)) + '\n');
+      return 0;
+    }
     const r = denialReport(st.value, dev, date ?? deviceToday(st.value, dev), lang);
     if (!r.ok) throw new UsageError(r.error);
-    process.stdout.write((v.json ? JSON.stringify(r.value) : renderReport(r.value, colours(process.stdout))) + '\n');
+    process.stdout.write((v.json ? JSON.stringify(r.value) : renderReport(r.value, c)) + '\n');
     return 0;
   } finally { st.value.close(); }
 }
@@ -183,11 +189,11 @@ const EXPORT: Command = {
 
 export const FLEET: Command[] = [CONSUME, SEND, EXPORT, {
   name: 'fleet report',
-  summary: 'Why a terminal\'s transactions were denied or flagged on a day: counts per reason with the message and what to do.',
+  summary: 'Why sales were denied or flagged on a day, from verified journal entries only: for one terminal, counts per reason with the message and what to do, each transaction (ref, shop-local time with offset, amount, reasons), live previews marked unverified, and the gaps in the fleet\'s copy with their cause (not enrolled, damaged, missing, not received, unacknowledged); without --dev, one row per terminal.',
   options: {
     db: { type: 'string', arg: 'FILE', help: 'the fleet store', required: true },
-    dev: { type: 'string', arg: 'DEV', help: 'the device id', required: true },
-    date: { type: 'string', arg: 'YYYY-MM-DD', help: 'the shop\'s local date (default: today there)' },
+    dev: { type: 'string', arg: 'DEV', help: 'one terminal (default: the whole fleet, a row per terminal)' },
+    date: { type: 'string', arg: 'YYYY-MM-DD', help: 'the shop\'s local date (default: today there, per terminal)' },
     lang: LANG_OPT, json: JSON_OPT,
   },
   example: 'preflight fleet report --db fleet.sqlite --dev T-0001 --date 2026-03-02 --lang en',
