@@ -8,6 +8,8 @@ import { LiveView } from '../fleet/view';
 import { denialReport, deviceToday, fleetReport, renderFleetReport, renderReport } from '../fleet/report';
 import { Store } from '../fleet/store';
 import { fleetExport } from '../fleet/export';
+import { fleetServer, loadPolicies } from '../fleet/serve';
+import { existsSync, statSync } from 'node:fs';
 import { writeFileSync } from 'node:fs';
 import type { FleetEvent } from '../fleet/consumer';
 import { commandArgs, parseDuration, sendCommand } from '../fleet/send';
@@ -137,6 +139,30 @@ function exportCmd({ values: v, out }: Parsed): number {
   } finally { st.value.close(); }
 }
 
+async function serve({ values: v, out }: Parsed): Promise<number> {
+  const db = need(v.db, '--db');
+  const port = int(v.port, '--port', 0, 65535) ?? 8080;
+  const host = str(v.host) ?? '127.0.0.1';
+  const dir = str(v.policies);
+  if (dir !== undefined && !(existsSync(dir) && statSync(dir).isDirectory())) throw new UsageError(`--policies ${dir}: no such folder`);
+  const st = Store.open(db, { mustExist: true });
+  if (!st.ok) throw new UsageError(st.error);
+  const policies = loadPolicies(dir);
+  const server = fleetServer({ store: st.value, policies });
+  try {
+    await new Promise<void>((res, rej) => { server.once('error', rej); server.listen(port, host, () => res()); });
+  } catch (e) { st.value.close(); throw new UsageError(`cannot listen on ${host}:${port}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
+  const a = server.address();
+  const url = `http://${host}:${typeof a === 'object' && a ? a.port : port}/`;
+  if (v.json) out(JSON.stringify({ event: 'ready', url, db, policies: policies.size }));
+  else out(`serving the fleet in ${db} at ${url} (${policies.size} signed policies known); Ctrl-C stops`);
+  await new Promise<void>((res) => { process.once('SIGINT', res); process.once('SIGTERM', res); });
+  await new Promise<void>((res) => server.close(() => res()));
+  server.closeAllConnections?.();
+  st.value.close();
+  return 0;
+}
+
 const CONSUME: Command = {
   name: 'fleet consume',
   summary: 'The fleet consumer (SPEC §7): verifies every journal batch against the registry, stores what verifies, acknowledges it with the backend key, and shows the fleet live (or as JSON lines).',
@@ -187,7 +213,21 @@ const EXPORT: Command = {
   run: exportCmd,
 };
 
-export const FLEET: Command[] = [CONSUME, SEND, EXPORT, {
+const SERVE: Command = {
+  name: 'fleet serve',
+  summary: 'A web page of the fleet, rendered on the server: terminals (online, last seen, ack lag, open alerts), open alerts, gaps, and one terminal\'s day (decisions on its opening hours, track against its geofence), all in the shop\'s local time, zh or en (?lang=). JSON under /api/terminals, /api/alerts, /api/gaps, /api/terminals/DEV/day?date=YYYY-MM-DD.',
+  options: {
+    db: { type: 'string', arg: 'FILE', help: 'the fleet store', required: true },
+    port: { type: 'string', arg: 'N', help: 'TCP port (default 8080; 0 picks a free one)' },
+    host: { type: 'string', arg: 'ADDR', help: 'address to listen on (default 127.0.0.1)' },
+    policies: { type: 'string', arg: 'DIR', help: 'signed policies (.cose); a terminal\'s is found by the digest it journaled, for its hours and geofence' },
+    json: { type: 'boolean', help: 'print the ready line as JSON' },
+  },
+  example: 'preflight fleet serve --db fleet.sqlite --port 8080 --policies policies/',
+  run: serve,
+};
+
+export const FLEET: Command[] = [CONSUME, SEND, EXPORT, SERVE, {
   name: 'fleet report',
   summary: 'Why sales were denied or flagged on a day, from verified journal entries only: for one terminal, counts per reason with the message and what to do, each transaction (ref, shop-local time with offset, amount, reasons), live previews marked unverified, and the gaps in the fleet\'s copy with their cause (not enrolled, damaged, missing, not received, unacknowledged); without --dev, one row per terminal.',
   options: {
