@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { startConsumer, type ConsumeOptions } from '../fleet/run';
 import { LiveView } from '../fleet/view';
-import { denialReport, deviceToday, fleetReport, renderFleetReport, renderReport } from '../fleet/report';
+import { denialReport, deviceToday, fleetReport, gapsOf, renderFleetReport, renderReport } from '../fleet/report';
 import { Store } from '../fleet/store';
 import { fleetExport } from '../fleet/export';
 import { fleetServer, loadPolicies } from '../fleet/serve';
@@ -134,6 +134,8 @@ function exportCmd({ values: v, out }: Parsed): number {
     const r = fleetExport(st.value, dev);
     if (!r.ok) throw new UsageError(r.error);
     try { writeFileSync(file, r.value.bytes); } catch (e) { throw new UsageError(`--out ${file}: ${(e as NodeJS.ErrnoException).code ?? 'cannot be written'}`); }
+    const missing = gapsOf(st.value, dev, 'en').filter((g) => g.cause === 'missing' && g.to !== null && g.to < r.value.lastSeq);
+    for (const g of missing) process.stderr.write(`warning: the fleet lacks seq ${g.from}..${g.to} of ${dev}: ${g.why}\n`);
     out(`exported ${r.value.records} records of ${dev} (seq ${r.value.firstSeq}..${r.value.lastSeq}, ${r.value.seals} seals, ${r.value.bytes.length} bytes) to ${file}; check it with \`preflight journal verify ${file} --pub REGISTRY/${dev}.pub\``);
     return 0;
   } finally { st.value.close(); }

@@ -280,7 +280,7 @@ export function fleetServer(o: ServeOptions): Server {
       const date = u.searchParams.get('date');
       if (date !== null && !/^\d{4}-\d{2}-\d{2}$/.test(date)) { json(400, { error: 'date must be YYYY-MM-DD' }); return; }
       const p = u.pathname;
-      const devOf = (prefix: string, suffix = '') => decodeURIComponent(p.slice(prefix.length, p.length - suffix.length));
+      const devOf = (prefix: string, suffix = '') => { try { return decodeURIComponent(p.slice(prefix.length, p.length - suffix.length)); } catch { return ''; } };
       const dayFor = (dev: string) => terminalDay(store, dev, date ?? latestDay(store, dev) ?? o.today?.(dev) ?? new Date().toISOString().slice(0, 10), o.policies);
       if (p === '/api/terminals') return json(200, terminals(store));
       if (p === '/api/alerts') return json(200, openAlerts(store));
