@@ -1,14 +1,23 @@
 // `preflight fleet ...` (SPEC §2, §7): `consume` runs the fleet consumer with a live view or JSON
-// lines; `report` says why a terminal's transactions were denied on a day.
+// lines; `report` says why a terminal's transactions were denied on a day; `send` signs and
+// publishes one command to one terminal.
 
 import { parseArgs } from 'node:util';
 import { startConsumer, type ConsumeOptions } from '../fleet/run';
 import { LiveView } from '../fleet/view';
-import { denialReport, deviceToday, renderReport } from '../fleet/report';
+import { denialReport, deviceToday, fleetReport, gapsOf, renderFleetReport, renderReport } from '../fleet/report';
 import { Store } from '../fleet/store';
+import { fleetExport } from '../fleet/export';
+import { fleetServer, loadPolicies } from '../fleet/serve';
+import { existsSync, statSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import type { FleetEvent } from '../fleet/consumer';
+import { commandArgs, parseDuration, sendCommand } from '../fleet/send';
+import { COMMAND_KINDS } from '../fleet/commands';
+import { FLEET_RE, Registry, registryFleet } from '../fleet/registry';
+import { readSecretKey } from '../node/keys';
 import { colours } from '../node/term';
-import { UsageError } from '../node/errors';
+import { CheckFailed, UsageError } from '../node/errors';
 import { int, JSON_OPT, LANG_OPT, need, str, type Command, type Parsed } from './command';
 
 type Values = Record<string, string | boolean | undefined>;
@@ -66,7 +75,7 @@ async function consume({ values }: Parsed): Promise<number> {
 }
 
 function report({ values: v }: Parsed): number {
-  const db = need(v.db, '--db'), dev = need(v.dev, '--dev');
+  const db = need(v.db, '--db'), dev = str(v.dev);
   const lang = v.lang ?? 'zh';
   if (lang !== 'zh' && lang !== 'en') throw new UsageError('--lang must be zh or en');
   const date = str(v.date);
@@ -74,11 +83,86 @@ function report({ values: v }: Parsed): number {
   const st = Store.open(db, { mustExist: true });
   if (!st.ok) throw new UsageError(st.error);
   try {
+    const c = colours(process.stdout);
+    if (dev === undefined) {
+      const f = fleetReport(st.value, date ?? null, lang);
+      process.stdout.write((v.json ? JSON.stringify(f) : renderFleetReport(f, c)) + '\n');
+      return 0;
+    }
     const r = denialReport(st.value, dev, date ?? deviceToday(st.value, dev), lang);
     if (!r.ok) throw new UsageError(r.error);
-    process.stdout.write((v.json ? JSON.stringify(r.value) : renderReport(r.value, colours(process.stdout))) + '\n');
+    process.stdout.write((v.json ? JSON.stringify(r.value) : renderReport(r.value, c)) + '\n');
     return 0;
   } finally { st.value.close(); }
+}
+
+const MQTT_RE = /^mqtts?:\/\/[\w.-]+(:\d+)?$/;
+
+async function send({ values: v, positionals, out }: Parsed): Promise<number> {
+  const kind = positionals[0]!;
+  const dev = need(v.dev, '--dev'), broker = need(v.broker, '--broker'), registry = need(v.registry, '--registry');
+  const args = commandArgs(kind, str(v.args));
+  if (!args.ok) throw new UsageError(args.error);
+  const validFor = parseDuration(str(v['valid-for']) ?? '10m');
+  if (!validFor.ok) throw new UsageError(validFor.error);
+  if (!MQTT_RE.test(broker)) throw new UsageError(`--broker must be mqtt://HOST:PORT, got "${broker}"`);
+  const reg = Registry.check(registry);
+  if (!reg.ok) throw new UsageError(reg.error);
+  const pub = reg.value.lookup(dev);
+  if (!pub.ok) throw new UsageError(`${pub.error}: enrol it first (\`preflight enrol --data DIR --registry ${registry}\`)`);
+  const named = registryFleet(registry, dev);
+  if (!named.ok) throw new UsageError(named.error);
+  const given = str(v.fleet);
+  if (given !== undefined && !FLEET_RE.test(given)) throw new UsageError(`--fleet must be letters, digits, _ or -, got "${given}"`);
+  if (given !== undefined && named.value !== null && given !== named.value) throw new UsageError(`--fleet ${given} differs from the registry's fleet ${named.value} for ${dev}`);
+  const fleet = named.value ?? given;
+  if (!fleet) throw new UsageError(`the registry does not name ${dev}'s fleet: write it to ${registry}/fleet (or ${dev}.fleet), or pass --fleet`);
+  const key = readSecretKey(need(v.key, '--key'));
+  const r = await sendCommand({ broker, registry, key, fleet, dev, kind, args: args.value, validForMs: validFor.value });
+  if (!r.ok) throw new CheckFailed(`${r.error} (not sent: the broker did not acknowledge it)`);
+  const exp = new Date(Date.now() + validFor.value).toISOString();
+  if (v.json) out(JSON.stringify({ event: 'sent', dev, fleet, kind, n: r.value.n, topic: r.value.topic, exp, bytes: r.value.bytes.length }));
+  else out(`sent ${kind} to ${dev} (counter ${r.value.n}, valid until ${exp}) on ${r.value.topic}; the broker holds it for the terminal if it is offline`);
+  return 0;
+}
+
+function exportCmd({ values: v, out }: Parsed): number {
+  const db = need(v.db, '--db'), dev = need(v.dev, '--dev'), file = need(v.out, '--out');
+  const st = Store.open(db, { mustExist: true });
+  if (!st.ok) throw new UsageError(st.error);
+  try {
+    const r = fleetExport(st.value, dev);
+    if (!r.ok) throw new UsageError(r.error);
+    try { writeFileSync(file, r.value.bytes); } catch (e) { throw new UsageError(`--out ${file}: ${(e as NodeJS.ErrnoException).code ?? 'cannot be written'}`); }
+    const missing = gapsOf(st.value, dev, 'en').filter((g) => g.cause === 'missing' && g.to !== null && g.to < r.value.lastSeq);
+    for (const g of missing) process.stderr.write(`warning: the fleet lacks seq ${g.from}..${g.to} of ${dev}: ${g.why}\n`);
+    out(`exported ${r.value.records} records of ${dev} (seq ${r.value.firstSeq}..${r.value.lastSeq}, ${r.value.seals} seals, ${r.value.bytes.length} bytes) to ${file}; check it with \`preflight journal verify ${file} --pub REGISTRY/${dev}.pub\``);
+    return 0;
+  } finally { st.value.close(); }
+}
+
+async function serve({ values: v, out }: Parsed): Promise<number> {
+  const db = need(v.db, '--db');
+  const port = int(v.port, '--port', 0, 65535) ?? 8080;
+  const host = str(v.host) ?? '127.0.0.1';
+  const dir = str(v.policies);
+  if (dir !== undefined && !(existsSync(dir) && statSync(dir).isDirectory())) throw new UsageError(`--policies ${dir}: no such folder`);
+  const st = Store.open(db, { mustExist: true });
+  if (!st.ok) throw new UsageError(st.error);
+  const policies = loadPolicies(dir);
+  const server = fleetServer({ store: st.value, policies });
+  try {
+    await new Promise<void>((res, rej) => { server.once('error', rej); server.listen(port, host, () => res()); });
+  } catch (e) { st.value.close(); throw new UsageError(`cannot listen on ${host}:${port}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
+  const a = server.address();
+  const url = `http://${host}:${typeof a === 'object' && a ? a.port : port}/`;
+  if (v.json) out(JSON.stringify({ event: 'ready', url, db, policies: policies.size }));
+  else out(`serving the fleet in ${db} at ${url} (${policies.size} signed policies known); Ctrl-C stops`);
+  await new Promise<void>((res) => { process.once('SIGINT', res); process.once('SIGTERM', res); });
+  await new Promise<void>((res) => server.close(() => res()));
+  server.closeAllConnections?.();
+  st.value.close();
+  return 0;
 }
 
 const CONSUME: Command = {
@@ -102,13 +186,56 @@ const CONSUME: Command = {
   run: consume,
 };
 
-export const FLEET: Command[] = [CONSUME, {
-  name: 'fleet report',
-  summary: 'Why a terminal\'s transactions were denied or flagged on a day: counts per reason with the message and what to do.',
+const SEND: Command = {
+  name: 'fleet send', args: 'KIND',
+  summary: `Signs one command (SPEC §6) with the operator key and the next counter for the device (kept in REGISTRY/DEV.cmd) and publishes it QoS 1 on the device's cmd topic; a terminal that is offline gets it when it next connects. KIND: ${COMMAND_KINDS.join(', ')}. Exit 1 if the broker does not acknowledge it.`,
+  options: {
+    dev: { type: 'string', arg: 'DEV', help: 'the device id (enrolled: REGISTRY/DEV.pub)', required: true },
+    broker: { type: 'string', arg: 'URL', help: 'mqtt://HOST:PORT', required: true },
+    registry: { type: 'string', arg: 'DIR', help: 'the fleet registry; names the fleet in DEV.fleet or fleet, and keeps the counter', required: true },
+    key: { type: 'string', arg: 'OPERATOR.key', help: 'the operator\'s secret key (the one the terminal\'s image trusts)', required: true },
+    args: { type: 'string', arg: 'JSON', help: 'the kind\'s arguments: lock {"why"}, hours-extend {"until": ISO time} or {"untilMs"}, resend {"fromSeq"}, policy {"policy": "P.cose"}, image-update {"manifestSha512","version"}' },
+    'valid-for': { type: 'string', arg: 'DURATION', help: 'how long the terminal may accept it: 90s, 10m, 2h, 1d (default 10m)' },
+    fleet: { type: 'string', arg: 'NAME', help: 'the device\'s fleet when the registry does not name it' },
+    json: JSON_OPT,
+  },
+  example: 'preflight fleet send lock --dev T-0001 --broker mqtt://127.0.0.1:1883 --registry fleet/registry --key keys/operator.key --args \'{"why":"stolen"}\'',
+  run: send,
+};
+
+const EXPORT: Command = {
+  name: 'fleet export',
+  summary: 'The fleet\'s stored copy of one terminal\'s journal as an export (SPEC §6): the header, then every verified entry and seal as the terminal sent them, so it is byte for byte the terminal\'s own `journal export` of the same range and `journal verify --pub DEV.pub` accepts it.',
   options: {
     db: { type: 'string', arg: 'FILE', help: 'the fleet store', required: true },
     dev: { type: 'string', arg: 'DEV', help: 'the device id', required: true },
-    date: { type: 'string', arg: 'YYYY-MM-DD', help: 'the shop\'s local date (default: today there)' },
+    out: { type: 'string', arg: 'FILE', help: 'where the export goes', required: true },
+  },
+  example: 'preflight fleet export --db fleet.sqlite --dev T-0001 --out T-0001.fleet.cbor',
+  run: exportCmd,
+};
+
+const SERVE: Command = {
+  name: 'fleet serve',
+  summary: 'A web page of the fleet, rendered on the server: terminals (online, last seen, ack lag, open alerts), open alerts, gaps, and one terminal\'s day (decisions on its opening hours, track against its geofence), all in the shop\'s local time, zh or en (?lang=). JSON under /api/terminals, /api/alerts, /api/gaps, /api/terminals/DEV/day?date=YYYY-MM-DD.',
+  options: {
+    db: { type: 'string', arg: 'FILE', help: 'the fleet store', required: true },
+    port: { type: 'string', arg: 'N', help: 'TCP port (default 8080; 0 picks a free one)' },
+    host: { type: 'string', arg: 'ADDR', help: 'address to listen on (default 127.0.0.1)' },
+    policies: { type: 'string', arg: 'DIR', help: 'signed policies (.cose); a terminal\'s is found by the digest it journaled, for its hours and geofence' },
+    json: { type: 'boolean', help: 'print the ready line as JSON' },
+  },
+  example: 'preflight fleet serve --db fleet.sqlite --port 8080 --policies policies/',
+  run: serve,
+};
+
+export const FLEET: Command[] = [CONSUME, SEND, EXPORT, SERVE, {
+  name: 'fleet report',
+  summary: 'Why sales were denied or flagged on a day, from verified journal entries only: for one terminal, counts per reason with the message and what to do, each transaction (ref, shop-local time with offset, amount, reasons), live previews marked unverified, and the gaps in the fleet\'s copy with their cause (not enrolled, damaged, missing, not received, unacknowledged); without --dev, one row per terminal.',
+  options: {
+    db: { type: 'string', arg: 'FILE', help: 'the fleet store', required: true },
+    dev: { type: 'string', arg: 'DEV', help: 'one terminal (default: the whole fleet, a row per terminal)' },
+    date: { type: 'string', arg: 'YYYY-MM-DD', help: 'the shop\'s local date (default: today there, per terminal)' },
     lang: LANG_OPT, json: JSON_OPT,
   },
   example: 'preflight fleet report --db fleet.sqlite --dev T-0001 --date 2026-03-02 --lang en',

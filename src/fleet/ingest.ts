@@ -4,12 +4,12 @@
 // `handle` returns, everything it decided is committed, so the caller may acknowledge the message.
 
 import { decode } from '../core/codec/cbor';
-import { chainHash } from '../core/journal/entry';
+import { chainHash, parseEntry } from '../core/journal/entry';
 import { newChain, verifyRecords, type ChainState } from '../core/journal/verify';
 import { REASONS, type Reason } from '../core/reasons/catalog';
 import { ALERT_KINDS, isAlertKind } from '../core/telemetry/alerts';
 import { parseTopic, type Kind } from '../core/telemetry/topics';
-import { equalBytes, toHex } from '../core/util/bytes';
+import { equalBytes, fromHex, toHex } from '../core/util/bytes';
 import { classify, readBatch, type Batch, type BatchEntry } from './batch';
 import type { Registry } from './registry';
 import type { AlertInput, DecisionRow, Severity, Store } from './store';
@@ -39,6 +39,8 @@ export class Ingest {
   private now: () => number;
   private maxParked: number;
   private ensured = new Map<string, string>();
+  /** Key rotations each device's stored chain has proven (seq of the key-rotate entry, new key), and how far the store was read. */
+  private rotations = new Map<string, { upTo: number; keys: { seq: number; pub: Uint8Array }[] }>();
   constructor(private o: IngestOptions) {
     this.now = o.now ?? Date.now;
     this.maxParked = o.maxParkedPerDevice ?? 64;
@@ -58,10 +60,20 @@ export class Ingest {
       this.store.tx(() => this.alert(h, { kind: 'unknown-device', severity: 'warn', seq: null, why: pub.error }));
       return h;
     }
+    // The fleet is the registry's (REGISTRY/DEV.fleet or fleet), else the one the device's first
+    // verified journal came on; a topic naming another is never trusted, stored or acknowledged
+    // (SPEC §7: acks go to the fleet and device the registry names, not to a topic from a message).
+    const expected = this.o.registry.fleetOf(tp.dev) ?? this.store.device(tp.dev)?.fleet ?? null;
+    if (expected !== null && expected !== tp.fleet) {
+      this.store.tx(() => this.alert(h, { kind: 'wrong-fleet', severity: 'warn', seq: null,
+        why: `${tp.kind} for ${tp.dev} on fleet "${tp.fleet.slice(0, 64)}", the device belongs to "${expected}"; dropped` }));
+      return h;
+    }
     if (tp.kind === 'journal') { this.journal(h, pub.value, payload); return h; }
     // One commit per message: the device row and the small writes of the other topics share it.
+    // Only a verified journal names the device's fleet in the store (null here keeps what is held).
     this.store.tx(() => {
-      this.ensure(h.dev, h.fleet, pub.value);
+      this.ensure(h.dev, expected, pub.value);
       switch (tp.kind) {
         case 'status': this.status(h, pub.value, payload, retained); break;
         case 'health': this.health(h, payload, retained); break;
@@ -73,7 +85,7 @@ export class Ingest {
   }
 
   /** The device row, written only when it is new or its fleet or key changed (not once per message). */
-  private ensure(dev: string, fleet: string, pub: Uint8Array): void {
+  private ensure(dev: string, fleet: string | null, pub: Uint8Array): void {
     const key = `${fleet}/${toHex(pub)}`;
     if (this.ensured.get(dev) === key) return;
     this.store.ensureDevice(dev, fleet, toHex(pub));
@@ -88,7 +100,7 @@ export class Ingest {
 
   private reject(h: Handled, pub: Uint8Array, kind: string, severity: Severity, why: string, seq: number | null, detail?: Record<string, unknown>): void {
     this.store.tx(() => {   // nested inside apply()'s transaction it is a savepoint
-      this.ensure(h.dev, h.fleet, pub);
+      this.ensure(h.dev, null, pub);   // a refused batch names no fleet
       this.store.countRejected(h.dev);
       this.alert(h, { kind, severity, why, seq, detail });
     });
@@ -113,11 +125,31 @@ export class Ingest {
     // chain inside the batch, one device). Stored entries never change, so this stays true.
     const held = this.store.device(h.dev)?.last_seq ?? 0;
     let verified = false;
+    // Seals after a stored key rotation are the new key's (SPEC §6): the consumer follows rotations
+    // the chain proved, without a registry change. The registry's key stays the device's identity.
+    const key = this.keyAt(h.dev, pub, batch.entries[0]!.seq, held);
     if (!this.allHeld(h.dev, batch, held)) {
-      if (!this.verify(h, pub, batch)) return;
+      if (!this.verify(h, key, batch)) return;
       verified = true;
     }
-    this.store.tx(() => { this.ensure(h.dev, h.fleet, pub); this.apply(h, pub, batch, payload, verified, false); });
+    this.store.tx(() => { this.ensure(h.dev, h.fleet, pub); this.apply(h, key, batch, payload, verified, false); });
+  }
+
+  /** The key that seals entries from `seq` on: the newest stored rotation before it, else the registry's. */
+  keyAt(dev: string, registered: Uint8Array, seq: number, lastSeq = this.store.device(dev)?.last_seq ?? 0): Uint8Array {
+    let r = this.rotations.get(dev);
+    if (!r) { r = { upTo: 0, keys: [] }; this.rotations.set(dev, r); }
+    if (r.upTo < lastSeq) {
+      for (const x of this.store.rotationsAfter(dev, r.upTo)) {
+        const e = parseEntry(x.bytes);
+        const np = e.ok && e.value.rec?.type === 'key-rotate' ? fromHex(e.value.rec.body.newPub) : null;
+        if (np && np.length === 32) r.keys.push({ seq: x.seq, pub: np });
+      }
+      r.upTo = lastSeq;
+    }
+    let key = registered;
+    for (const k of r.keys) if (k.seq < seq) key = k.pub;
+    return key;
   }
 
   private allHeld(dev: string, b: Batch, lastSeq: number): boolean {
@@ -231,8 +263,9 @@ export class Ingest {
   private status(h: Handled, pub: Uint8Array, payload: Uint8Array, retained: boolean): void {
     const d = decodeMap(payload);
     if (!d || typeof d.online !== 'boolean') { this.alert(h, { kind: 'malformed', severity: 'warn', seq: null, why: 'status: expected a map with a boolean online' }); return; }
-    if (d.online && typeof d.pub === 'string' && d.pub !== toHex(pub)) {
-      this.alert(h, { kind: 'key-mismatch', severity: 'critical', seq: null, why: `birth announces key ${d.pub.slice(0, 16)}…, the registry holds ${toHex(pub).slice(0, 16)}…` });
+    const current = toHex(this.keyAt(h.dev, pub, Number.MAX_SAFE_INTEGER));
+    if (d.online && typeof d.pub === 'string' && d.pub !== toHex(pub) && d.pub !== current) {
+      this.alert(h, { kind: 'key-mismatch', severity: 'critical', seq: null, why: `birth announces key ${d.pub.slice(0, 16)}…, the registry holds ${toHex(pub).slice(0, 16)}…${current !== toHex(pub) ? ` (rotated to ${current.slice(0, 16)}…)` : ''}` });
     }
     // A retained birth replayed by the broker on subscribe says nothing about when it was seen.
     this.store.setOnline(h.dev, d.online, retained ? null : this.now(), d.online ? json(d) : null);

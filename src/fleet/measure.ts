@@ -42,7 +42,7 @@ export function measureVerify(o: { entries?: number; sealEvery?: number; rounds?
   try {
     const st = Store.open(join(dir, 'm.sqlite'));
     if (!st.ok) throw new Error(st.error);
-    const reg = { lookup: (d: string) => (d === g.dev ? { ok: true as const, value: g.kp.pub } : { ok: false as const, error: 'unknown' }) } as unknown as Registry;
+    const reg = { lookup: (d: string) => (d === g.dev ? { ok: true as const, value: g.kp.pub } : { ok: false as const, error: 'unknown' }), fleetOf: () => null } as unknown as Registry;
     const ing = new Ingest({ store: st.value, registry: reg });
     const t0 = performance.now();
     for (const p of payloads) if (ing.handle(`preflight/v1/bench/${g.dev}/journal`, p).stored === 0) throw new Error('benchmark batch not stored');

@@ -74,6 +74,7 @@ export class Store {
       health: p(`UPDATE devices SET health = ?, last_seen = ? WHERE dev = ?`),
       acked: p(`UPDATE devices SET seq_acked = MAX(seq_acked, ?) WHERE dev = ?`),
       unacked: p(`SELECT dev, fleet, last_seq FROM devices WHERE last_seq > seq_acked AND fleet IS NOT NULL`),
+      rotations: p(`SELECT seq, bytes FROM entries WHERE dev = ? AND seq > ? AND type = 'key-rotate' ORDER BY seq`),
       durable: p(`INSERT INTO meta (k, v) VALUES ('durable', ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v`),
     };
   }
@@ -147,6 +148,11 @@ export class Store {
     for (const r of d.reasons) {
       this.s.reasonAdd!.run(d.dev, d.seq, r.name, r.severity ?? null, d.stage, d.verdict, d.localDate, d.verified ? 1 : 0, r.params ? JSON.stringify(r.params) : null);
     }
+  }
+
+  /** Stored key-rotate entries of `dev` after seq `after` (stored means sealed, by the key before it). */
+  rotationsAfter(dev: string, after: number): { seq: number; bytes: Uint8Array }[] {
+    return this.s.rotations!.all(dev, after) as { seq: number; bytes: Uint8Array }[];
   }
 
   setOffset(dev: string, minutes: number): void { this.s.offset!.run(minutes, dev); }

@@ -86,10 +86,18 @@ describe('fleet report', () => {
     const { code, out } = await run(['report', '--db', db, '--dev', 'T-0001', '--date', '2026-03-02', '--lang', 'en', '--json']);
     expect(code).toBe(0);
     const r = JSON.parse(out);
-    // 30 decisions cycle allow, GEO_OUTSIDE, HOURS_CLOSED, GEO_UNCERTAIN, LIMIT_SINGLE, allow (+1 live HOURS_CLOSED).
-    expect(r.preflight).toEqual({ allow: 10, deny: 16, review: 5 });
+    // 30 decisions cycle allow, GEO_OUTSIDE, HOURS_CLOSED, GEO_UNCERTAIN, LIMIT_SINGLE, allow; the live
+    // HOURS_CLOSED is a preview only (SPEC §7): listed apart, never counted as fact.
+    expect(r.preflight).toEqual({ allow: 10, deny: 15, review: 5 });
     expect(r.unverified).toBe(1);
-    expect(r.reasons.map((x: any) => [x.name, x.count])).toEqual([['HOURS_CLOSED', 6], ['GEO_OUTSIDE', 5], ['GEO_UNCERTAIN', 5], ['LIMIT_SINGLE', 5]]);
+    expect(r.reasons.map((x: any) => [x.name, x.count])).toEqual([['GEO_OUTSIDE', 5], ['GEO_UNCERTAIN', 5], ['HOURS_CLOSED', 5], ['LIMIT_SINGLE', 5]]);
+    expect(r.offset).toBe('+08:00');
+    expect(r.transactions).toHaveLength(20);
+    expect(r.transactions.every((t: any) => t.verified && /^2026-03-02 \d\d:\d\d:\d\d \+08:00$/.test(t.time) && Number.isInteger(t.amountMinor) && t.ref)).toBe(true);
+    expect(r.transactions.find((t: any) => t.reasons.includes('LIMIT_SINGLE'))).toMatchObject({ stage: 'preflight', verdict: 'deny', type: 'sale' });
+    expect(r.previews).toEqual([expect.objectContaining({ ref: 'LIVE', verdict: 'deny', reasons: ['HOURS_CLOSED'], verified: false })]);
+    // Everything stored, nothing acknowledged (no backend key here): that is the only gap.
+    expect(r.gaps).toEqual([expect.objectContaining({ cause: 'unacknowledged', from: 1, to: 30 })]);
     const geo = r.reasons.find((x: any) => x.name === 'GEO_OUTSIDE');
     expect(geo.message).toBe('The terminal is 12.4 km from its registered address (allowed 1 km, fix accuracy 15 m): it has left its registered place of business.');
     expect(geo.remedy).toMatch(/Take the terminal back/);
@@ -98,8 +106,12 @@ describe('fleet report', () => {
   it('reads for people in Chinese by default, and says so when the day had no denial', async () => {
     const zh = await run(['report', '--db', db, '--dev', 'T-0001', '--date', '2026-03-02']);
     expect(zh.out).toMatch(/终端 T-0001 在 2026-03-02 的拒绝与复核原因/);
-    expect(zh.out).toMatch(/6 × HOURS_CLOSED \[拒绝\]/);
-    expect(zh.out).toMatch(/预检结论：通过 10，拒绝 16，复核 5/);
+    expect(zh.out).toMatch(/5 × HOURS_CLOSED \[拒绝\]/);
+    expect(zh.out).toMatch(/预检结论（已验签）：通过 10，拒绝 15，复核 5/);
+    expect(zh.out).toMatch(/另有 1 笔仅来自实时上报（未验签预览/);
+    expect(zh.out).toMatch(/实时预览（未验签[^\n]*\n\s+2026-03-02 \d\d:\d\d:\d\d \+08:00\s+LIVE/);
+    expect(zh.out).toMatch(/交易（门店当地时间 \+08:00）\n\s+2026-03-02 09:01:00 \+08:00/);
+    expect(zh.out).toMatch(/未确认 1\.\.30: 已验签入库但尚未确认/);
     expect(zh.out).toMatch(/建议：请把终端带回登记地址/);
     expect(zh.out).not.toMatch(/\x1b\[/); // not a TTY: no colour
     const none = await run(['report', '--db', db, '--dev', 'T-0001', '--date', '2026-03-03', '--lang', 'en']);

@@ -246,3 +246,40 @@ describe('the other topics', () => {
     expect(alerts('JUMP_CODE_SUSPECTED')).toMatchObject([{ source: 'device', severity: 'critical', seq: 9 }]);
   });
 });
+
+describe('where acks go (SPEC §7: the fleet and device the registry names)', () => {
+  it('an unverified status on another fleet\'s topic changes nothing; acks go to the fleet of the verified journal', async () => {
+    const [b1, b2] = A.gen.batches();
+    // A forged birth first, on a fleet the device is not in: it must not name the device's fleet.
+    consumer.handle(`preflight/v1/evil/${A.dev}/status`, encode({ online: true }));
+    expect(store.device(A.dev)?.fleet ?? null).toBe(null);
+    consumer.handle(T(A), b1!);
+    expect(store.device(A.dev)!.fleet).toBe('demo');
+    // Afterwards: the same authentic batch replayed on another fleet's topic is dropped, never acknowledged there.
+    const h = consumer.handle(`preflight/v1/evil/${A.dev}/journal`, b2!);
+    expect(h).toMatchObject({ stored: 0, ack: null });
+    expect(alerts('wrong-fleet')).toHaveLength(1);
+    consumer.handle(`preflight/v1/evil/${A.dev}/status`, encode({ online: false }));
+    await consumer.acker.flush();
+    expect(acks.map((a) => a.topic)).toEqual([`preflight/v1/demo/${A.dev}/ack`]);
+    expect(store.device(A.dev)).toMatchObject({ fleet: 'demo', last_seq: 16 });
+    // Acks owed after a restart go to the stored fleet, too.
+    store.db.prepare('UPDATE devices SET seq_acked = 0').run();
+    acks.length = 0;
+    consumer.acker.resume();
+    await consumer.acker.flush();
+    expect(acks.map((a) => a.topic)).toEqual([`preflight/v1/demo/${A.dev}/ack`]);
+  });
+
+  it('a fleet named in the registry wins over the first topic the device used', async () => {
+    writeFileSync(join(fleet.registry, 'fleet'), 'shops-east\n');
+    const reg = new Registry(fleet.registry);
+    const c = new Consumer({ store, registry: reg, backendKey: fleet.backend, ackDelayMs: 1, publishAck: async (topic, payload) => { acks.push({ topic, payload }); } });
+    const [b1] = B.gen.batches();
+    expect(c.handle(T(B), b1!)).toMatchObject({ stored: 0, ack: null });   // on "demo": not the registry's fleet
+    expect(c.handle(`preflight/v1/shops-east/${B.dev}/journal`, b1!)).toMatchObject({ stored: 16, ack: 16 });
+    await c.acker.flush();
+    expect(acks.map((a) => a.topic)).toEqual([`preflight/v1/shops-east/${B.dev}/ack`]);
+    await c.close();
+  });
+});
