@@ -96,6 +96,8 @@ export function doctor(dataDir: string, lang: Lang): { device: string | null; fi
     message: zh ? `${j.unsealed} 条流水尚未封签（封签到第 ${j.sealedSeq} 条）。` : `${j.unsealed} journal entries are not sealed yet (sealed through ${j.sealedSeq}).`,
     remedy: zh ? '正常情况下会自动封签；若持续增加，请检查签名模块。' : 'Sealing normally catches up by itself; if this keeps growing, check the signer.' });
 
+  findings.push(...flashFindings(entries, tz, lang));
+
   // What the latest decision still ran into is open now; the rest was seen earlier and is history.
   const seen = reasonsSeen(entries);
   const counts = countReasons(seen);
@@ -117,6 +119,53 @@ export function doctor(dataDir: string, lang: Lang): { device: string | null; fi
   }
   findings.sort((a, b) => a.urgency - b.urgency || (b.count ?? 0) - (a.count ?? 0));
   return { device: dev, findings, counts };
+}
+
+const ranges = (rs: [number, number][], zh: boolean) => rs.map(([a, b]) => (a === b ? `${a}` : `${a}–${b}`)).join(zh ? '、' : ', ');
+const countOf = (rs: [number, number][]) => rs.reduce((n, [a, b]) => n + b - a + 1, 0);
+
+/** What the cause of a damage says, in words: the file, and whether it was missing, empty or failed its check. */
+function causeWords(cause: string, zh: boolean): string {
+  const file = /^(\S+?)(?::| is )/.exec(cause)?.[1] ?? '';
+  const kind = /missing/.test(cause) ? (zh ? '缺少记录' : 'is missing records') : /empty/.test(cause) ? (zh ? '为空' : 'is empty')
+    : (zh ? '校验失败（位翻转或写入中断）' : 'failed its check (a flipped bit or a torn write)');
+  return file ? (zh ? `存储文件 ${file} ${kind}` : `flash file ${file} ${kind}`) : (zh ? '存储记录缺失' : 'records are missing');
+}
+
+/**
+ * The flash's own story (SPEC §6 "Damage and lost state"): records lost to damage (each flash-damage
+ * entry names the seq ranges and the cause), and noise from the network counted instead of journaled.
+ */
+export function flashFindings(entries: ReadEntry[], tz: Transitions, lang: Lang): Finding[] {
+  const zh = lang === 'zh';
+  const out: Finding[] = [];
+  const damage = entries.filter((e) => e.rec.type === 'flash-damage');
+  if (damage.length) {
+    const lost: [number, number][] = [], unverifiable: [number, number][] = [];
+    for (const e of damage) if (e.rec.type === 'flash-damage') { lost.push(...e.rec.body.lost); unverifiable.push(...e.rec.body.unverifiable); }
+    const last = damage[damage.length - 1]!;
+    const cause = last.rec.type === 'flash-damage' ? causeWords(last.rec.body.cause, zh) : '';
+    const n = countOf(lost), u = countOf(unverifiable);
+    out.push({ open: false, urgency: 2, title: 'FLASH_DAMAGE', count: damage.length, at: localIso(tz, last.t),
+      message: zh
+        ? `存储损坏：第 ${ranges(lost, zh)} 条流水（共 ${n} 条）已无法读取，原因：${cause}。其余流水完好并继续上送${u ? `；其中 ${u} 条失去了封签，无法再单独验证` : ''}。`
+        : `Flash damage: ${n === 1 ? `journal entry ${ranges(lost, zh)}` : `journal entries ${ranges(lost, zh)} (${n} in all)`} can no longer be read; cause: ${cause}. Every other entry is intact and uploads go on${u ? `; ${u === 1 ? '1 entry' : `${u} entries`} lost the seal that covered ${u === 1 ? 'it' : 'them'} and cannot be verified on ${u === 1 ? 'its' : 'their'} own` : ''}.`,
+      remedy: zh
+        ? '终端可以继续交易，无需操作。车队若在损坏前已确认这些流水，它们仍在车队存储中；若损坏反复出现，请联系服务商检测或更换存储芯片。'
+        : 'The terminal trades on; nothing to do now. If the fleet acknowledged these entries before the damage it still holds them; if damage keeps recurring, have the flash chip checked or replaced.' });
+  }
+  const noise = entries.filter((e) => e.rec.type === 'noise');
+  if (noise.length) {
+    let count = 0;
+    for (const e of noise) if (e.rec.type === 'noise') count += e.rec.body.count;
+    const last = noise[noise.length - 1]!;
+    out.push({ open: false, urgency: 6, title: 'NETWORK_NOISE', count, at: localIso(tz, last.t),
+      message: zh ? `终端拒绝了 ${count} 条未签名、签名无效或格式错误的网络消息，只计数，不占用交易所需的存储。`
+        : `The terminal refused ${count} unsigned, wrongly signed or malformed network messages; they are counted, never stored where trading needs the room.`,
+      remedy: zh ? '偶尔出现无需处理；若持续增加，请检查是谁在向该终端的指令主题发送消息。'
+        : 'Nothing to do if it is rare; if it keeps growing, find who publishes on this terminal\'s command topic.' });
+  }
+  return out;
 }
 
 /** Where and when, for people: "last 2026-03-03 09:30:00+08:00, ref D1, amount ¥12.00 (26 times)". */
