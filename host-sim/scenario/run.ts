@@ -32,6 +32,12 @@ import type { Transitions } from '../../src/core/time/local';
 
 export type Line = Record<string, unknown> & { event: string };
 
+/** The run's telemetry: what went on the wire over all its boots, and the last boot's own counters beside it. */
+function telemetrySummary(net: Network | null, lastBoot: Record<string, unknown> | null, boots: number): Record<string, unknown> {
+  const w = net ? net.sent() : { count: 0, bytes: 0, byKind: {}, connects: 0, births: 0 };
+  return { ...w, boots, lastBoot };
+}
+
 export interface RunOptions {
   dataDir: string;
   bundle: string;
@@ -389,7 +395,11 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
   const summary: Line = {
     event: 'summary', scenario: sc.name, dev: sc.device.id, verdicts, outcomes, reasons,
     journal: s ? { entries: s.seq, sealedThrough: s.sealedSeq, acknowledgedThrough: s.ackSeq, batch: s.batch, reversalsPending: s.reversals.length } : null,
-    telemetry: tel && tel.ok ? tel.value : null, heapPeakBytes: heapPeak,
+    // Counted on the wire over every boot of the run (issue 19); the agent's own counters cover its last boot only.
+    telemetry: telemetrySummary(net, tel && tel.ok ? tel.value : null, lines.filter((l) => l.event === 'boot' && l.ok).length),
+    broker: net ? { url: net.url, ...net.reachability() } : null,
+    unacked: s?.unacked ?? null,
+    heapPeakBytes: heapPeak,
   };
   emit(summary);
   return { lines, summary, hal };
