@@ -309,7 +309,8 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
     if (!staged.ok) { emit({ event: 'image', staged: false, why: staged.error }); bootReason = `image-refused: ${staged.error}`; }
     call('shutdown');
     if (vm) { heapPeak = Math.max(heapPeak, vm.heapPeakBytes); vm.dispose(); vm = null; }
-    if (port) { port.end(false); port = null; }
+    // The clean offline status (SPEC §7) reaches the broker before the next boot's birth can.
+    if (port) { if (net) await net.settle(); port.end(false); port = null; }
     const l = loadInstalledImage(opts.dataDir);
     if (l.ok) {
       bundleText = l.bundle;
@@ -346,7 +347,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
         else if (e.mode === 'restart') {
           call('shutdown');
           if (vm) { heapPeak = Math.max(heapPeak, vm.heapPeakBytes); vm.dispose(); vm = null; }
-          if (port) { port.end(false); port = null; }
+          if (port) { if (net) await net.settle(); port.end(false); port = null; }
           bootReason = 'restart'; await boot();
         }
         else { armedCut = { atWrite: e.atWrite ?? 1, midWrite: e.midWrite !== false }; emit({ event: 'power', state: 'armed', atWrite: e.atWrite }); }
@@ -384,7 +385,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
   const st = call<any>('status');
   const tel = call<any>('telemetryStats');
   if (vm) { heapPeak = Math.max(heapPeak, (vm as DeviceVM).heapPeakBytes); (vm as DeviceVM).dispose(); vm = null; }
-  if (port) { (port as Port).end(false); port = null; }
+  if (port) { if (net) await net.settle(); (port as Port).end(false); port = null; }
   const verdicts: Record<string, number> = {}, reasons: Record<string, number> = {}, outcomes: Record<string, number> = {};
   for (const l of lines) {
     if (l.event === 'decision') { verdicts[l.verdict as string] = (verdicts[l.verdict as string] ?? 0) + 1; for (const r of l.reasons as string[]) reasons[r] = (reasons[r] ?? 0) + 1; }

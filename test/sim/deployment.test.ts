@@ -125,6 +125,10 @@ describe('status on the wire (SPEC §7, issue 19)', () => {
       // The restart and the end of the run were clean: each said so on `status`; the cut left it to the Last Will.
       const offline = t.got.filter((g) => g.kind === 'status' && g.body?.online === false);
       expect(offline.filter((g) => g.body.clean)).toHaveLength(2);
+      // The restart's goodbye reached the broker before the next boot's birth, so the retained status was never left stale.
+      const statuses = t.got.filter((g) => g.kind === 'status');
+      const firstClean = statuses.findIndex((g) => g.body?.clean);
+      expect(statuses[firstClean + 1]?.body).toMatchObject({ online: true });
       expect(await retainedStatus(mosq.url, dev)).toMatchObject({ online: false, dev, clean: true });
       allDelivered(r, net, dev);
     } finally { await net.close(); }
@@ -208,5 +212,33 @@ describe('a flashed data folder (issue 16)', () => {
     expect(lines.find((l) => l.event === 'boot')).toMatchObject({ ok: true, policyVersion: 7, policyProblem: null });
     expect(lines.find((l) => l.event === 'policy')).toBeUndefined();           // nothing was installed over it
     expect(lines.find((l) => l.event === 'decision')).toMatchObject({ ref: 'F1', verdict: 'allow' });
+  }, 60_000);
+});
+
+describe('how long entries wait for an ack, and why (issue 16)', () => {
+  it('doctor and the run report say the range, the wait and that no ack came since boot', async () => {
+    const dev = 'T-WAIT', dataDir = tmp('pf-wait-');
+    const day = (prefix: string, start: string) => parseScenario({
+      name: 'wait', device: { id: dev, fleet: FLEET }, policy: policy(),
+      start: { time: start, fix: { lat: 31.2304, lon: 121.4737, accuracyM: 10 } },
+      events: Array.from({ length: 8 }, (_, i) => ({ at: `+${i * 25}m`, ...card(`${prefix}${i}`, 100) })),
+    });
+    // Monday a consumer acknowledges everything; Tuesday the broker is there but the consumer is not.
+    const withFleet = await openLinks(mosq.url, dataDir, { protocolVersion: 4, fleet: true });
+    try { allDelivered(await runScenario(day('M', '2026-03-02T10:00:00+08:00'), { dataDir, bundle: bundle(), ...runLinks(withFleet) }), withFleet, dev); }
+    finally { await withFleet.close(); }
+    const bare = await openLinks(mosq.url, dataDir, { protocolVersion: 4 });
+    let r;
+    try { r = await runScenario(day('T', '2026-03-03T10:00:00+08:00'), { dataDir, bundle: bundle(), ...runLinks(bare) }); }
+    finally { await bare.close(); }
+    const j = r.summary.journal as any, u = r.summary.unacked as any;
+    expect(u).toMatchObject({ from: j.acknowledgedThrough + 1, to: j.sealedThrough, acksSinceBoot: 0, lastAckAgeS: null, connected: true });
+    const { summaryText } = await import('../../host-sim/report/timeline');
+    expect(summaryText(r.summary, (_c, s) => s, 'en')).toMatch(new RegExp(`entries ${u.from}–${u.to} unacknowledged for 2 h 5\\d min; no acknowledgement received since boot — is a fleet consumer running with --backend-key\\?`));
+    const { doctor } = await import('../../src/cli/doctor');
+    const f = doctor(dataDir, 'en').findings.find((x) => x.title === 'UNACKNOWLEDGED')!;
+    expect(f.open).toBe(true);
+    expect(f.message).toMatch(new RegExp(`^entries ${u.from}–${u.to} unacknowledged for 2 h 5\\d min; no acknowledgement received since boot \\(2026-03-03T10:00:00\\+08:00\\); the last came 2026-03-02T1\\d:\\d\\d:\\d\\d\\+08:00 — is a fleet consumer running with --backend-key`));
+    expect(doctor(dataDir, 'zh').findings.find((x) => x.title === 'UNACKNOWLEDGED')!.message).toMatch(/本次开机.*以来没有收到确认/);
   }, 60_000);
 });
