@@ -173,7 +173,16 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
         emit({ event: 'policy', accepted: pi.ok, version: pi.ok ? pi.value.version : undefined, why: pi.ok ? undefined : pi.error });
         readTz();
       }
-      if (net) { await net.settle(); vm.event({ t: 'net.state', up: hal.net.connected() }); await pumpNet(); }
+      if (net) {
+        // A moment for the link to come up, as firmware connects before it reports (bounded; a
+        // refused connection ends it at once), so every connect is announced before the next event.
+        for (const t0 = Date.now(); linkUp && port && !port.connected() && Date.now() - t0 < 1500;) {
+          const rb = net.reachability();
+          if (!rb.reached && rb.error) break;
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        await net.settle(); vm.event({ t: 'net.state', up: hal.net.connected() }); await pumpNet();
+      }
       if (r.value.settle || (settling && r.value.batch.no === settlingBatch)) settle(settling, true);
       else if (settling) {
         // The terminal closed the batch before the power went; the host had closed it too.
