@@ -1,7 +1,9 @@
 // The simulated terminal's link to a broker: one mqtt.js client per boot (MQTT 3.1.1 by default,
 // QoS 1, a persistent session so the broker keeps what comes down while it is off), standing in
 // for the firmware's network stack behind the HAL's net calls. It carries the terminal's traffic
-// and nothing else: whoever verifies and acknowledges is a fleet consumer on the same broker.
+// and nothing else: whoever verifies and acknowledges is a fleet consumer on the same broker. It
+// counts what it hands the broker over the whole run (every boot), and says when a broker was never
+// reached, so the report can (issue 19, SPEC §7).
 
 import mqtt, { type MqttClient } from 'mqtt';
 import { decode } from '../../src/core/codec/cbor';
