@@ -1,9 +1,12 @@
 // The simulated terminal's link to a broker: one mqtt.js client per boot (MQTT 3.1.1 by default,
 // QoS 1, a persistent session so the broker keeps what comes down while it is off), standing in
 // for the firmware's network stack behind the HAL's net calls. It carries the terminal's traffic
-// and nothing else: whoever verifies and acknowledges is a fleet consumer on the same broker.
+// and nothing else: whoever verifies and acknowledges is a fleet consumer on the same broker. It
+// counts what it hands the broker over the whole run (every boot), and says when a broker was never
+// reached, so the report can (issue 19, SPEC §7).
 
 import mqtt, { type MqttClient } from 'mqtt';
+import { decode } from '../../src/core/codec/cbor';
 import { ST } from '../../src/core/hal/types';
 import { UsageError } from '../../src/node/errors';
 import type { Network, Peer, Port } from './network';
@@ -29,6 +32,12 @@ async function probeVersion(url: string, timeoutMs: number): Promise<4 | 5> {
   return v;
 }
 
+/** A `status` payload saying {online: true}: a birth (SPEC §7). */
+function isBirth(payload: Uint8Array): boolean {
+  const d = decode(payload, 'status');
+  return d.ok && !!d.value && (d.value as { online?: unknown }).online === true;
+}
+
 export async function connectNetwork(url: string, o: NetworkOptions = {}): Promise<Network> {
   if (!BROKER_URL.test(url)) throw new UsageError(`--broker must be embedded, none or mqtt://HOST:PORT, got "${url}"`);
   const timeout = o.connectTimeoutMs ?? 3_000;
@@ -39,10 +48,15 @@ export async function connectNetwork(url: string, o: NetworkOptions = {}): Promi
   let lastActivity = Date.now();
   const touch = () => { lastActivity = Date.now(); };
   const n = { published: 0, acksIn: 0 };
+  // What went on the wire over every boot of the run (issue 19: the agent's own counters restart at each boot).
+  const wire = { count: 0, bytes: 0, byKind: {} as Record<string, number>, connects: 0, births: 0 };
+  const link = { reached: false, error: null as string | null };
   const ports = new Set<Port & { client: MqttClient | null }>();
   return {
     url, protocolVersion,
     attach(p) { peer = p; },
+    sent: () => ({ ...wire, byKind: { ...wire.byKind } }),
+    reachability: () => ({ ...link }),
     port(device, linkUp) {
       let will: { topic: string; payload: Buffer } | null = null;
       let client: MqttClient | null = null;
@@ -55,11 +69,12 @@ export async function connectNetwork(url: string, o: NetworkOptions = {}): Promi
           ...(protocolVersion === 5 ? { properties: { sessionExpiryInterval: 86_400 } } : {}),
           will: will ? { topic: will.topic, payload: will.payload, qos: 1, retain: true } : undefined,
         });
-        client.on('error', () => { /* an unreachable broker: the terminal trades offline */ });
+        // An unreachable broker: the terminal trades offline (SPEC §7); the report says why.
+        client.on('error', (e) => { if (!link.reached) link.error = e.message || String(e); });
         client.on('message', (t, p) => { touch(); if (t.endsWith('/ack')) n.acksIn++; inbox.push({ topic: t, payload: new Uint8Array(p) }); });
         // The firmware tells the agent when its link comes and goes (HalEvent net.state).
         let wasUp = false;
-        client.on('connect', () => { for (const s of subs) client!.subscribe(s, { qos: 1 }); if (!wasUp) { wasUp = true; inbox.push({ up: true }); touch(); } });
+        client.on('connect', () => { for (const s of subs) client!.subscribe(s, { qos: 1 }); if (!wasUp) { wasUp = true; wire.connects++; link.reached = true; link.error = null; inbox.push({ up: true }); touch(); } });
         client.on('close', () => { if (wasUp) { wasUp = false; inbox.push({ up: false }); touch(); } });
         return client;
       };
@@ -71,6 +86,9 @@ export async function connectNetwork(url: string, o: NetworkOptions = {}): Promi
           ensure().publish(t, Buffer.from(payload), { qos, retain });
           touch();
           n.published++;
+          const kind = t.slice(t.lastIndexOf('/') + 1);
+          wire.count++; wire.bytes += payload.length; wire.byKind[kind] = (wire.byKind[kind] ?? 0) + 1;
+          if (kind === 'status' && isBirth(payload)) wire.births++;
           return ST.OK;
         },
         subscribe(f) { subs.push(f); if (client?.connected) client.subscribe(f, { qos: 1 }); return ST.OK; },

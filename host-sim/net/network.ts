@@ -25,6 +25,8 @@ export interface Peer {
   running(): boolean;
 }
 
+export interface WireCount { count: number; bytes: number; byKind: Record<string, number>; connects: number; births: number }
+
 export interface Network {
   url: string;
   protocolVersion: 4 | 5;
@@ -32,5 +34,9 @@ export interface Network {
   /** Lets the terminal's publishes, a peer's work and the acks it sends back land; bounded. */
   settle(): Promise<void>;
   attach(peer: Peer | null): void;
+  /** Every message the terminal handed the broker over the whole run (all boots), by kind; connections made and births sent. */
+  sent(): WireCount;
+  /** Whether the broker was ever reached, and the last connection error before it was. */
+  reachability(): { reached: boolean; error: string | null };
   close(): Promise<void>;
 }

@@ -8,6 +8,7 @@ import { OUTCOME_WORDS, VERDICT_WORDS, WEEKDAY_WORDS, word } from '../../src/cor
 import { WEEKDAYS } from '../../src/core/time/local';
 import type { Line } from '../scenario/run';
 import type { Paint } from '../../src/node/term';
+import type { Waiting } from '../../src/core/telemetry/telemetry';
 
 type T = { zh: string; en: string };
 const w = (zh: string, en: string): T => ({ zh, en });
@@ -51,7 +52,12 @@ const WORDS = {
   reasonsHead: w('原因（按出现次数，多的在前）：', 'reasons, most frequent first:'),
   journal: w('流水：共 {entries} 条，封签到第 {sealed} 条，确认到第 {acked} 条；批次 {batch} 有 {count} 笔；待冲正 {reversals} 笔',
     'journal: {entries} entries, sealed through {sealed}, acknowledged through {acked}; batch {batch} holds {count}; reversals pending {reversals}'),
-  telemetry: w('遥测：{count} 条消息，{bytes} 字节（{kinds}）', 'telemetry: {count} messages, {bytes} bytes ({kinds})'),
+  telemetry: w('遥测：{boots} 次开机共 {count} 条消息，{bytes} 字节（{kinds}）', 'telemetry: {count} messages, {bytes} bytes ({kinds}) over {boots} boot(s)'),
+  brokerUnreachable: w('无法连接消息服务器 {url}（{error}）：终端离线交易，流水留在终端上，连上后再上送', 'broker {url} could not be reached ({error}): the terminal traded offline and keeps its journal to upload once it connects'),
+  unacked: w('第 {from}–{to} 条流水等待确认已 {age}；{why}', 'entries {from}–{to} unacknowledged for {age}; {why}'),
+  noAckSinceBoot: w('开机以来没有收到任何确认——车队消费端是否在运行（带 --backend-key）？', 'no acknowledgement received since boot — is a fleet consumer running with --backend-key?'),
+  noLink: w('终端未连上消息服务器', 'the terminal is not connected to a broker'),
+  lastAck: w('最近一次确认在 {age} 前', 'the last acknowledgement came {age} ago'),
   offline: w('离线', 'offline'),
   heap: w('QuickJS 堆峰值：{kib} KiB', 'QuickJS heap peak: {kib} KiB'),
   dataDir: w('数据目录（终端闪存）：{path}', 'data folder: {path}'),
@@ -167,6 +173,23 @@ export class Timeline {
   }
 }
 
+/** "3 h 10 min", "45 s", "3 小时 10 分". */
+export function duration(sec: number, lang: Lang): string {
+  const zh = lang === 'zh', h = Math.floor(sec / 3600), m = Math.floor((sec % 3600) / 60);
+  if (h >= 24) { const d = Math.floor(h / 24), hh = h % 24; return zh ? `${d} 天 ${hh} 小时` : `${d} d ${hh} h`; }
+  if (h) return zh ? `${h} 小时 ${m} 分` : `${h} h ${m} min`;
+  if (m) return zh ? `${m} 分` : `${m} min`;
+  return zh ? `${sec} 秒` : `${sec} s`;
+}
+
+/** How long sealed entries have waited for an acknowledgement, and the likeliest why (SPEC §7). */
+export function unackedText(u: Waiting, lang: Lang): string {
+  const why = !u.connected && !u.everConnected ? say('noLink', lang)
+    : u.lastAckAgeS === null ? say('noAckSinceBoot', lang)
+    : say('lastAck', lang, { age: duration(u.lastAckAgeS, lang) });
+  return say('unacked', lang, { from: u.from, to: u.to, age: duration(u.ageS, lang), why });
+}
+
 export function summaryText(s: Line, c: Paint, lang: Lang): string {
   const out: string[] = ['', c('1', `== ${s.scenario}: ${s.dev} ==`)];
   out.push(say('verdicts', lang, { list: list(s.verdicts as Record<string, number>, VERDICT_WORDS, lang) }));
@@ -182,7 +205,11 @@ export function summaryText(s: Line, c: Paint, lang: Lang): string {
   const j = s.journal as Record<string, any> | null;
   if (j) out.push('', say('journal', lang, { entries: j.entries, sealed: j.sealedThrough, acked: j.acknowledgedThrough, batch: j.batch.no, count: j.batch.count, reversals: j.reversalsPending }));
   const t = s.telemetry as Record<string, any> | null;
-  if (t) out.push(say('telemetry', lang, { count: t.count, bytes: t.bytes, kinds: list(t.byKind, TELEMETRY_WORDS, lang) === say('none', lang) ? say('offline', lang) : list(t.byKind, TELEMETRY_WORDS, lang) }));
+  if (t) out.push(say('telemetry', lang, { count: t.count, bytes: t.bytes, boots: t.boots ?? 1, kinds: list(t.byKind, TELEMETRY_WORDS, lang) === say('none', lang) ? say('offline', lang) : list(t.byKind, TELEMETRY_WORDS, lang) }));
+  const b = s.broker as { url: string; reached: boolean; error: string | null } | null | undefined;
+  if (b && !b.reached) out.push(c('33', say('brokerUnreachable', lang, { url: b.url, error: b.error ?? '?' })));
+  const u = s.unacked as Waiting | null | undefined;
+  if (u) out.push(c('33', unackedText(u, lang)));
   out.push(say('heap', lang, { kib: Math.round((s.heapPeakBytes as number) / 1024) }));
   return out.join('\n');
 }

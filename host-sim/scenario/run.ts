@@ -32,6 +32,12 @@ import type { Transitions } from '../../src/core/time/local';
 
 export type Line = Record<string, unknown> & { event: string };
 
+/** The run's telemetry: what went on the wire over all its boots, and the last boot's own counters beside it. */
+function telemetrySummary(net: Network | null, lastBoot: Record<string, unknown> | null, boots: number): Record<string, unknown> {
+  const w = net ? net.sent() : { count: 0, bytes: 0, byKind: {}, connects: 0, births: 0 };
+  return { ...w, boots, lastBoot };
+}
+
 export interface RunOptions {
   dataDir: string;
   bundle: string;
@@ -179,7 +185,16 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
         emit({ event: 'policy', accepted: pi.ok, version: pi.ok ? pi.value.version : undefined, why: pi.ok ? undefined : pi.error });
         readTz();
       }
-      if (net) { await net.settle(); vm.event({ t: 'net.state', up: hal.net.connected() }); await pumpNet(); }
+      if (net) {
+        // A moment for the link to come up, as firmware connects before it reports (bounded; a
+        // refused connection ends it at once), so every connect is announced before the next event.
+        for (const t0 = Date.now(); linkUp && port && !port.connected() && Date.now() - t0 < 1500;) {
+          const rb = net.reachability();
+          if (!rb.reached && rb.error) break;
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        await net.settle(); vm.event({ t: 'net.state', up: hal.net.connected() }); await pumpNet();
+      }
       if (r.value.settle || (settling && r.value.batch.no === settlingBatch)) settle(settling, true);
       else if (settling) {
         // The terminal closed the batch before the power went; the host had closed it too.
@@ -311,7 +326,8 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
     if (!staged.ok) { emit({ event: 'image', staged: false, why: staged.error }); bootReason = `image-refused: ${staged.error}`; }
     call('shutdown');
     if (vm) { heapPeak = Math.max(heapPeak, vm.heapPeakBytes); vm.dispose(); vm = null; }
-    if (port) { port.end(false); port = null; }
+    // The clean offline status (SPEC §7) reaches the broker before the next boot's birth can.
+    if (port) { if (net) await net.settle(); port.end(false); port = null; }
     const l = loadInstalledImage(opts.dataDir);
     if (l.ok) {
       bundleText = l.bundle;
@@ -348,7 +364,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
         else if (e.mode === 'restart') {
           call('shutdown');
           if (vm) { heapPeak = Math.max(heapPeak, vm.heapPeakBytes); vm.dispose(); vm = null; }
-          if (port) { port.end(false); port = null; }
+          if (port) { if (net) await net.settle(); port.end(false); port = null; }
           bootReason = 'restart'; await boot();
         }
         else { armedCut = { atWrite: e.atWrite ?? 1, midWrite: e.midWrite !== false }; emit({ event: 'power', state: 'armed', atWrite: e.atWrite }); }
@@ -388,7 +404,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
   const st = call<any>('status');
   const tel = call<any>('telemetryStats');
   if (vm) { heapPeak = Math.max(heapPeak, (vm as DeviceVM).heapPeakBytes); (vm as DeviceVM).dispose(); vm = null; }
-  if (port) { (port as Port).end(false); port = null; }
+  if (port) { if (net) await net.settle(); (port as Port).end(false); port = null; }
   const verdicts: Record<string, number> = {}, reasons: Record<string, number> = {}, outcomes: Record<string, number> = {};
   for (const l of lines) {
     if (l.event === 'decision') { verdicts[l.verdict as string] = (verdicts[l.verdict as string] ?? 0) + 1; for (const r of l.reasons as string[]) reasons[r] = (reasons[r] ?? 0) + 1; }
@@ -399,7 +415,11 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
   const summary: Line = {
     event: 'summary', scenario: sc.name, dev: sc.device.id, verdicts, outcomes, reasons,
     journal: s ? { entries: s.seq, sealedThrough: s.sealedSeq, acknowledgedThrough: s.ackSeq, batch: s.batch, reversalsPending: s.reversals.length } : null,
-    telemetry: tel && tel.ok ? tel.value : null, heapPeakBytes: heapPeak,
+    // Counted on the wire over every boot of the run (issue 19); the agent's own counters cover its last boot only.
+    telemetry: telemetrySummary(net, tel && tel.ok ? tel.value : null, lines.filter((l) => l.event === 'boot' && l.ok).length),
+    broker: net ? { url: net.url, ...net.reachability() } : null,
+    unacked: s?.unacked ?? null,
+    heapPeakBytes: heapPeak,
   };
   emit(summary);
   return { lines, summary, hal };

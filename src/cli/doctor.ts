@@ -3,6 +3,7 @@
 // problem says when it last happened in the shop's local time with its offset, on which
 // transaction (ref and amount) or batch, and how often, counted as `sim run` counts (one per
 // decision, result or settlement that carried it), so the two never disagree.
+// Sealed entries no fleet acknowledged are said with their range, how long they waited and why (SPEC §7).
 
 import { existsSync } from 'node:fs';
 import { readOnlyFlash } from '../node/flash-folder';
@@ -96,6 +97,8 @@ export function doctor(dataDir: string, lang: Lang): { device: string | null; fi
     message: zh ? `${j.unsealed} 条流水尚未封签（封签到第 ${j.sealedSeq} 条）。` : `${j.unsealed} journal entries are not sealed yet (sealed through ${j.sealedSeq}).`,
     remedy: zh ? '正常情况下会自动封签；若持续增加，请检查签名模块。' : 'Sealing normally catches up by itself; if this keeps growing, check the signer.' });
 
+  const w = unackedFinding(hal, j, entries, lastT, tz, lang);
+  if (w) findings.push(w);
   findings.push(...flashFindings(entries, tz, lang));
 
   // What the latest decision still ran into is open now; the rest was seen earlier and is history.
@@ -119,6 +122,43 @@ export function doctor(dataDir: string, lang: Lang): { device: string | null; fi
   }
   findings.sort((a, b) => a.urgency - b.urgency || (b.count ?? 0) - (a.count ?? 0));
   return { device: dev, findings, counts };
+}
+
+/** "3 h 10 min" / "3 小时 10 分". */
+function span(ms: number, zh: boolean): string {
+  const sec = Math.max(0, Math.floor(ms / 1000)), h = Math.floor(sec / 3600), m = Math.floor((sec % 3600) / 60);
+  if (h >= 24) return zh ? `${Math.floor(h / 24)} 天 ${h % 24} 小时` : `${Math.floor(h / 24)} d ${h % 24} h`;
+  if (h) return zh ? `${h} 小时 ${m} 分` : `${h} h ${m} min`;
+  return m ? (zh ? `${m} 分` : `${m} min`) : (zh ? `${sec} 秒` : `${sec} s`);
+}
+
+/**
+ * Sealed entries no fleet acknowledged (SPEC §7): how long the oldest has waited, as of the journal's
+ * last entry, and why, from the ack mark and when it came (kept beside the journal).
+ */
+function unackedFinding(hal: ReturnType<typeof readOnlyFlash>, j: Journal, entries: ReadEntry[], lastT: number, tz: Transitions, lang: Lang): Finding | null {
+  if (j.ackSeq >= j.sealedSeq) return null;
+  const zh = lang === 'zh';
+  const from = j.ackSeq + 1, to = j.sealedSeq;
+  const oldest = entries.find((e) => e.seq >= from);
+  if (!oldest) return null;
+  const mark = Journal.ackMark(hal);
+  const lastBoot = [...entries].reverse().find((e) => e.rec.type === 'boot');
+  const consumer = zh ? '车队消费端是否在运行（带 --backend-key），且注册表里有这台终端？' : 'is a fleet consumer running with --backend-key, with this terminal in its registry?';
+  const why = j.ackSeq === 0
+    ? (zh ? `从未收到过任何确认——${consumer}` : `no acknowledgement was ever received — ${consumer}`)
+    : mark.t !== null && lastBoot && mark.t < lastBoot.t
+      ? (zh ? `本次开机（${localIso(tz, lastBoot.t)}）以来没有收到确认，上一次在 ${localIso(tz, mark.t)}——${consumer}` : `no acknowledgement received since boot (${localIso(tz, lastBoot.t)}); the last came ${localIso(tz, mark.t)} — ${consumer}`)
+      : mark.t !== null
+        ? (zh ? `最近一次确认在 ${localIso(tz, mark.t)}（确认到第 ${j.ackSeq} 条）` : `the last acknowledgement came ${localIso(tz, mark.t)} (through entry ${j.ackSeq})`)
+        : (zh ? `已确认到第 ${j.ackSeq} 条` : `acknowledged through entry ${j.ackSeq}`);
+  const age = span(lastT - oldest.t, zh);
+  return {
+    open: true, urgency: 4, title: 'UNACKNOWLEDGED',
+    message: zh ? `第 ${from}–${to} 条流水等待车队确认已 ${age}；${why}` : `entries ${from}–${to} unacknowledged for ${age}; ${why}`,
+    remedy: zh ? '流水会一直保留在终端上，并按退避间隔重发，直到车队确认；请检查终端能否连上消息服务器，以及车队消费端是否在运行。'
+      : 'The entries stay on the terminal and are re-sent, backing off, until the fleet acknowledges them; check the terminal reaches the broker and a fleet consumer is running.',
+  };
 }
 
 const ranges = (rs: [number, number][], zh: boolean) => rs.map(([a, b]) => (a === b ? `${a}` : `${a}–${b}`)).join(zh ? '、' : ', ');
@@ -202,7 +242,7 @@ export function doctorText(d: ReturnType<typeof doctor>, L: Lang): string {
 
 export const DOCTOR: Command[] = [{
   name: 'doctor',
-  summary: 'Explains a terminal\'s state and recent denials in plain words, most urgent first, with what to do: when each last happened (shop\'s local time), on which transaction or batch, and how often. Reads the data folder without writing to it. Exit 1 while something stops it from trading.',
+  summary: 'Explains a terminal\'s state and recent denials in plain words, most urgent first, with what to do: when each last happened (shop\'s local time), on which transaction or batch, and how often; entries no fleet acknowledged, for how long and why. Reads the data folder without writing to it. Exit 1 while something stops it from trading.',
   options: {
     data: { type: 'string', arg: 'DIR', help: 'the terminal\'s data folder (its flash)', required: true },
     lang: LANG_OPT, json: JSON_OPT,

@@ -31,7 +31,7 @@ export const SIM: Command[] = [{
   options: {
     data: { type: 'string', arg: 'DIR', help: 'the terminal\'s flash; kept between runs (default: a new temporary folder)' },
     image: { type: 'string', arg: 'DIR', help: 'boot what the loader verifies and installs from this image' },
-    broker: { type: 'string', arg: 'embedded|none|mqtt://HOST:PORT', help: 'embedded: an in-process broker with the fleet consumer; a URL: a real broker, whose own consumer acknowledges (default none)' },
+    broker: { type: 'string', arg: 'embedded|none|mqtt://HOST:PORT', help: 'embedded: an in-process broker with the fleet consumer; a URL: a real broker, whose own consumer acknowledges; one that cannot be reached leaves the terminal trading offline and the report says so (default none)' },
     engine: { type: 'string', arg: 'quickjs|quickjs-ng', help: 'the JavaScript engine the terminal embeds (default quickjs)' },
     json: JSON_OPT,
     lang: LANG_OPT,

@@ -36,6 +36,7 @@ function englishIn(text: string, data: string[]): string[] {
   let t = text;
   for (const d of data) t = t.split(d).join(' ');
   t = t.replace(/\/[\w./+-]+/g, ' ')                           // file paths
+    .replace(/--[a-z][\w-]*/g, ' ')                            // command-line options, typed as they are
     .replace(/\b[A-Z][A-Z0-9_]+\b/g, ' ')                      // codes: reason names, MCC, MTI
     .replace(/\b[\w-]*\d[\w-]*\b/g, ' ')                       // refs, ids, field numbers, times
     .replace(/\b(QuickJS|KiB|COSE_Sign1)\b/g, ' ');            // the engine's name and a unit

@@ -121,11 +121,12 @@ export class Agent {
     return { sealed };
   }
 
-  shutdown(): void { this.noise.flush(); this.sealing.sealNow(); this.journal.writeCheckpoint(); }
+  /** Clean shutdown: everything sealed and uploaded once more, then the retained offline status (SPEC §7). */
+  shutdown(): void { this.noise.flush(); this.sealing.sealNow(); this.journal.writeCheckpoint(); this.telemetry.pump(); this.telemetry.onShutdown(); }
 
   /** What the platform tells the agent: the link, a tick, or a message on `cmd` or `ack`; a command is answered. */
   onEvent(ev: HalEvent): { command?: CommandOutcome } | null {
-    if (ev.t === 'net.state') { if (ev.up) this.telemetry.onConnect(); return null; }
+    if (ev.t === 'net.state') { if (ev.up) this.telemetry.onConnect(); else this.telemetry.onDisconnect(); return null; }
     if (ev.t === 'tick') { this.telemetry.pump(); return null; }
     const tp = parseTopic(ev.topic);
     if (!tp || tp.dev !== this.cfg.dev || tp.fleet !== this.cfg.fleet) return null;

@@ -79,8 +79,18 @@ export class Journal {
     if (seq <= this.ackSeq) return;
     this.ackSeq = seq;
     // Kept beside the journal, not in it: journaling acks would feed an endless ack -> entry -> ack loop.
-    this.hal.storage.replace(ACK_FILE, encode({ seq }));
+    // With the wall time it came, so doctor can say how long ago the fleet last acknowledged (SPEC §7).
+    this.hal.storage.replace(ACK_FILE, encode({ seq, t: this.hal.clock.wallMs() }));
     this.compact();
+  }
+
+  /** The acknowledged mark as stored, and when it came (null: before acks carried a time, or never). */
+  static ackMark(hal: Hal): { seq: number; t: number | null } {
+    const n = hal.storage.size(ACK_FILE);
+    const b = n > 0 && n < 64 ? hal.storage.read(ACK_FILE, 0, n) : null;
+    const d = b ? decode(b, 'ack file') : null;
+    const v = d && d.ok ? (d.value as { seq?: unknown; t?: unknown }) : null;
+    return { seq: typeof v?.seq === 'number' ? v.seq : 0, t: typeof v?.t === 'number' ? v.t : null };
   }
 
   private readAckFile(): number {
