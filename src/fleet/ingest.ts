@@ -243,12 +243,14 @@ export class Ingest {
     const sealOf = (seq: number) => seals.find((x) => x.seq >= seq)!.seq;
     st.addEntries(h.dev, fresh.map((e) => ({ seq: e.seq, type: e.type, t: e.t, bytes: e.bytes, sealedBy: sealOf(e.seq) })), now);
     for (const x of seals) st.addSeal(h.dev, x.seq, x.t, x.bytes);
-    let offset: number | null = null;
+    let offset: number | null = st.device(h.dev)?.utc_offset_min ?? null;
     for (const e of fresh) {
-      const d = decisionOf(h.dev, e);
-      if (d) st.decision(d);
       const o = utcOffsetMin(e);
       if (o !== null) offset = o;
+      const d = decisionOf(h.dev, e);
+      // A refused request carries no local date of its own: the shop's offset, as its decisions show it, gives it one.
+      if (d && d.localDate === null && offset !== null) d.localDate = new Date(e.t + offset * 60_000).toISOString().slice(0, 10);
+      if (d) st.decision(d);
     }
     if (offset !== null) st.setOffset(h.dev, offset);
     st.advance(h.dev, { lastSeq: last.seq, lastHash: chainHash(last.bytes), firstSeq: fresh[0]!.seq, entries: fresh.length, duplicates: dups });
