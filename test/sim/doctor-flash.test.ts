@@ -35,7 +35,7 @@ describe('doctor on a damaged flash', () => {
     expect(zh).toMatch(/存储损坏：第 [\d–、]+ 条流水（共 \d+ 条）已无法读取，原因：存储文件 j\/\d+ 校验失败/);
     expect(zh).toMatch(/拒绝了 \d+ 条未签名/);
     // Whole Chinese sentences: no English words but codes, refs and file names.
-    const words = zh.replace(/[A-Z][A-Z0-9_]+|j\/\d+|\b[A-Z]+\d+\b|T-[A-Z0-9]+/g, '').match(/[a-z]{3,}/gi) ?? [];
+    const words = zh.replace(/--[a-z-]+|[A-Z][A-Z0-9_]+|j\/\d+|\b[A-Z]+\d+\b|T-[A-Z0-9]+/g, '').match(/[a-z]{3,}/gi) ?? [];
     expect(words).toEqual([]);
   }, 120_000);
 });

@@ -165,14 +165,14 @@ describe('4. an older policy never replaces a newer one', () => {
 describe('5. compaction resumes after a power cut at any of its writes', () => {
   it('cut at each write of a compaction: the next boot and compaction leave one segment', () => {
     const base = rig({ edit: roomy });
-    many(base, 150); settleAll(base);
+    many(base, 300); settleAll(base);
     const w0 = base.hal.writes; ack(base, base.agent.journal.sealedSeq); const writes = base.hal.writes - w0;
     expect(segs(base).length).toBe(1);
     cleanup(base.dir);
     expect(writes).toBeGreaterThan(1);
     for (let k = 1; k <= writes + 1; k++) {
       let r = rig({ edit: roomy });
-      many(r, 150); settleAll(r);
+      many(r, 300); settleAll(r);
       const sealed = r.agent.journal.sealedSeq;
       r.hal.faults.cutAtWrite = k; r.hal.faults.midWrite = true;
       ack(r, sealed);
