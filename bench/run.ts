@@ -35,7 +35,7 @@ async function main() {
     console.log(`  ${engine}: done`);
   }
   notes.preflight = 'host-timed vm.call("preflight"): every check, the CBOR entry and its durable framed append, the VM crossing and JSON in/out; 2,000 sales after 200 warm-up, idle() between sales (untimed) as between customers; _no_idle: 400 sales with no idle time, so each decision also hashes the previous entry';
-  notes.seal = 'seal_ms is a whole seal (sign + COSE_Sign1 + framed append); sign_ms and seal_tweetnacl_ms sign the same 200-byte message with each implementation in the same VM; sign_speedup_x is their ratio';
+  notes.seal = 'seal_ms is a whole seal (sign + COSE_Sign1 + framed append); sign_ms and seal_tweetnacl_ms sign the same 200-byte message with each implementation in the same VM, each the median of single operations; sign_speedup_x is their ratio';
 
   // seal_native_ms: the same seal through the HAL's native signer (Node's OpenSSL behind a host function).
   {
