@@ -24,8 +24,9 @@ export class Tag {
 // ---- encoding --------------------------------------------------------------------------------
 
 class Writer {
-  buf = new Uint8Array(256);
+  buf: Uint8Array;
   n = 0;
+  constructor(size = 256) { this.buf = new Uint8Array(size); }
   room(k: number): void {
     if (this.n + k <= this.buf.length) return;
     let size = this.buf.length * 2;
@@ -112,10 +113,36 @@ function writeValue(w: Writer, v: unknown, depth: number): void {
       if (v instanceof Uint8Array) { w.head(2, v.length); w.bytes(v); return; }
       if (Array.isArray(v)) { w.head(4, v.length); for (let i = 0; i < v.length; i++) writeValue(w, v[i], depth + 1); return; }
       if (v instanceof Tag) { w.head(6, v.tag); writeValue(w, v.value, depth + 1); return; }
+      if (v instanceof Map && smallOrdered(v)) { // the journal's maps: keys 0..23 in order, one byte each
+        w.head(5, v.size);
+        for (const [k, x] of v) { w.byte(k as number); writeValue(w, x, depth + 1); }
+        return;
+      }
       writeMap(w, v instanceof Map ? [...v.entries()] : Object.keys(v).map((k) => [k, (v as Record<string, unknown>)[k]]), depth);
       return;
   }
   throw new TypeError(`cbor: cannot encode a ${typeof v}`);
+}
+
+/** Integer keys 0..23 are one byte (§3.1); every entry's keys are, so they are made once. */
+const SMALL_KEYS: Uint8Array[] = [];
+for (let i = 0; i < 24; i++) SMALL_KEYS.push(new Uint8Array([i]));
+
+/** True when every key is an integer 0..23, in increasing order, and no value is undefined. */
+function smallOrdered(m: Map<unknown, unknown>): boolean {
+  let last = -1;
+  for (const [k, x] of m) {
+    if (typeof k !== 'number' || !(k > last && k < 24 && k === Math.floor(k)) || x === undefined) return false;
+    last = k;
+  }
+  return true;
+}
+
+function keyBytes(k: string | number): Uint8Array {
+  if (typeof k === 'number' && k >= 0 && k < 24 && k === Math.floor(k)) return SMALL_KEYS[k]!;
+  const w = new Writer(typeof k === 'string' ? k.length * 3 + 9 : 9);
+  writeValue(w, k, 0);
+  return w.buf.subarray(0, w.n);
 }
 
 /** Map entries in the order of their encoded keys (§4.2.1); entries whose value is undefined are left out. */
@@ -125,9 +152,12 @@ function writeMap(w: Writer, entries: [unknown, unknown][], depth: number): void
     if (val === undefined) continue;
     if (typeof k !== 'string' && typeof k !== 'number') throw new TypeError('cbor: map keys are text or integers');
     if (k === '__proto__') throw new TypeError('cbor: the map key __proto__ is not encoded (no reader could take it)');
-    items.push({ k: encode(k), v: val });
+    items.push({ k: keyBytes(k), v: val });
   }
-  items.sort((a, b) => compareBytes(a.k, b.k));
+  // Maps built in key order (the journal's integer-keyed ones) need no sort.
+  let sorted = true;
+  for (let i = 1; i < items.length && sorted; i++) sorted = compareBytes(items[i - 1]!.k, items[i]!.k) < 0;
+  if (!sorted) items.sort((a, b) => compareBytes(a.k, b.k));
   w.head(5, items.length);
   for (const it of items) { w.bytes(it.k); writeValue(w, it.v, depth + 1); }
 }
