@@ -4,7 +4,7 @@
 // once a day, not on every sale. --json prints the lines untouched instead.
 
 import { describe, REASONS, type Lang, type Reason, type ReasonName } from '../../src/core/reasons/catalog';
-import { OUTCOME_WORDS, VERDICT_WORDS, WEEKDAY_WORDS, word } from '../../src/core/reasons/words';
+import { COMMAND_WORDS, OUTCOME_WORDS, VERDICT_WORDS, WEEKDAY_WORDS, word } from '../../src/core/reasons/words';
 import { WEEKDAYS } from '../../src/core/time/local';
 import type { Line } from '../scenario/run';
 import type { Paint } from '../../src/node/term';
@@ -55,7 +55,7 @@ const WORDS = {
   telemetry: w('遥测：{boots} 次开机共 {count} 条消息，{bytes} 字节（{kinds}）', 'telemetry: {count} messages, {bytes} bytes ({kinds}) over {boots} boot(s)'),
   brokerUnreachable: w('无法连接消息服务器 {url}（{error}）：终端离线交易，流水留在终端上，连上后再上送', 'broker {url} could not be reached ({error}): the terminal traded offline and keeps its journal to upload once it connects'),
   unacked: w('第 {from}–{to} 条流水等待确认已 {age}；{why}', 'entries {from}–{to} unacknowledged for {age}; {why}'),
-  noAckSinceBoot: w('开机以来没有收到任何确认——车队消费端是否在运行（带 --backend-key）？', 'no acknowledgement received since boot — is a fleet consumer running with --backend-key?'),
+  noAckSinceBoot: w('开机以来没有收到任何确认——平台消费端是否在运行（带 --backend-key）？', 'no acknowledgement received since boot — is a fleet consumer running with --backend-key?'),
   noLink: w('终端未连上消息服务器', 'the terminal is not connected to a broker'),
   lastAck: w('最近一次确认在 {age} 前', 'the last acknowledgement came {age} ago'),
   offline: w('离线', 'offline'),
@@ -163,7 +163,7 @@ export class Timeline {
         if (l.sync) return c('35', say('clockSync', lang));
         if (l.freeze !== undefined) return c('35', say(l.freeze ? 'clockFreeze' : 'clockThaw', lang));
         return c('35', say('clockJump', lang, { jumpS: l.jumpS }));
-      case 'command': return say(l.accepted ? 'cmdOk' : 'cmdRefused', lang, { kind: l.kind, why: l.why });
+      case 'command': return say(l.accepted ? 'cmdOk' : 'cmdRefused', lang, { kind: l.kind ? word(COMMAND_WORDS, String(l.kind), lang) : '?', why: l.why });
       case 'signer': return c('35', say(l.up ? 'signerUp' : 'signerDown', lang));
       case 'policy': return say(l.accepted ? 'policyOk' : 'policyRefused', lang, { version: l.version, why: l.why });
       case 'alert': return c('31', l.ref ? say('alertOn', lang, { kind: l.kind, ref: l.ref }) : say('alert', lang, { kind: l.kind }));

@@ -144,7 +144,7 @@ function unackedFinding(hal: ReturnType<typeof readOnlyFlash>, j: Journal, entri
   if (!oldest) return null;
   const mark = Journal.ackMark(hal);
   const lastBoot = [...entries].reverse().find((e) => e.rec.type === 'boot');
-  const consumer = zh ? '车队消费端是否在运行（带 --backend-key），且注册表里有这台终端？' : 'is a fleet consumer running with --backend-key, with this terminal in its registry?';
+  const consumer = zh ? '平台消费端是否在运行（带 --backend-key），且注册表里有这台终端？' : 'is a fleet consumer running with --backend-key, with this terminal in its registry?';
   const why = j.ackSeq === 0
     ? (zh ? `从未收到过任何确认——${consumer}` : `no acknowledgement was ever received — ${consumer}`)
     : mark.t !== null && lastBoot && mark.t < lastBoot.t
@@ -155,8 +155,8 @@ function unackedFinding(hal: ReturnType<typeof readOnlyFlash>, j: Journal, entri
   const age = span(lastT - oldest.t, zh);
   return {
     open: true, urgency: 4, title: 'UNACKNOWLEDGED',
-    message: zh ? `第 ${from}–${to} 条流水等待车队确认已 ${age}；${why}` : `entries ${from}–${to} unacknowledged for ${age}; ${why}`,
-    remedy: zh ? '流水会一直保留在终端上，并按退避间隔重发，直到车队确认；请检查终端能否连上消息服务器，以及车队消费端是否在运行。'
+    message: zh ? `第 ${from}–${to} 条流水等待平台确认已 ${age}；${why}` : `entries ${from}–${to} unacknowledged for ${age}; ${why}`,
+    remedy: zh ? '流水会一直保留在终端上，并按退避间隔重发，直到平台确认；请检查终端能否连上消息服务器，以及平台消费端是否在运行。'
       : 'The entries stay on the terminal and are re-sent, backing off, until the fleet acknowledges them; check the terminal reaches the broker and a fleet consumer is running.',
   };
 }
@@ -191,7 +191,7 @@ export function flashFindings(entries: ReadEntry[], tz: Transitions, lang: Lang)
         ? `存储损坏：第 ${ranges(lost, zh)} 条流水（共 ${n} 条）已无法读取，原因：${cause}。其余流水完好并继续上送${u ? `；其中 ${u} 条失去了封签，无法再单独验证` : ''}。`
         : `Flash damage: ${n === 1 ? `journal entry ${ranges(lost, zh)}` : `journal entries ${ranges(lost, zh)} (${n} in all)`} can no longer be read; cause: ${cause}. Every other entry is intact and uploads go on${u ? `; ${u === 1 ? '1 entry' : `${u} entries`} lost the seal that covered ${u === 1 ? 'it' : 'them'} and cannot be verified on ${u === 1 ? 'its' : 'their'} own` : ''}.`,
       remedy: zh
-        ? '终端可以继续交易，无需操作。车队若在损坏前已确认这些流水，它们仍在车队存储中；若损坏反复出现，请联系服务商检测或更换存储芯片。'
+        ? '终端可以继续交易，无需操作。平台若在损坏前已确认这些流水，它们仍在平台存储中；若损坏反复出现，请联系服务商检测或更换存储芯片。'
         : 'The terminal trades on; nothing to do now. If the fleet acknowledged these entries before the damage it still holds them; if damage keeps recurring, have the flash chip checked or replaced.' });
   }
   const noise = entries.filter((e) => e.rec.type === 'noise');

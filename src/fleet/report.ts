@@ -153,7 +153,7 @@ export function gapsOf(store: Store, dev: string, lang: Lang = 'en'): GapLine[] 
     }
     if (from <= z) out.push({ cause: 'missing', from, to: z, verified: true, why });
   };
-  const notReceived = zh ? '舰队未收到（终端未上传，或批次丢失；终端会从未确认处重发）' : 'not received by the fleet (not uploaded yet, or the batch was lost; the terminal re-sends from its last acknowledged seq)';
+  const notReceived = zh ? '平台未收到（终端未上传，或批次丢失；终端会从未确认处重发）' : 'not received by the fleet (not uploaded yet, or the batch was lost; the terminal re-sends from its last acknowledged seq)';
   if (d.first_seq !== null && d.first_seq > 1) missing(1, d.first_seq - 1, notReceived);
   for (const h of store.db.prepare(`SELECT prev + 1 a, seq - 1 z FROM (SELECT seq, LAG(seq) OVER (ORDER BY seq) prev FROM entries WHERE dev = ?) WHERE seq - prev > 1`).all(dev) as { a: number; z: number }[]) {
     missing(h.a, h.z, notReceived);
@@ -206,7 +206,7 @@ export function renderReport(r: DenialReport, c: (code: string, s: string) => st
   const zh = r.lang === 'zh';
   const counts = (m: Record<string, number>, words: typeof VERDICT_WORDS) => Object.entries(m).map(([k, n]) => `${word(words, k, r.lang)} ${n}`).join(zh ? '，' : ', ') || (zh ? '无' : 'none');
   const out = [c('1', zh ? `终端 ${r.dev} 在 ${r.date} 的拒绝与复核原因` : `Why ${r.dev}'s transactions were denied or flagged on ${r.date}`)];
-  if (!r.enrolled) out.push(c('31', zh ? '该终端尚未注册，舰队没有它的任何已验签流水。' : 'This terminal is not enrolled: the fleet holds no verified entry of it.'));
+  if (!r.enrolled) out.push(c('31', zh ? '该终端尚未注册，平台没有它的任何已验签流水。' : 'This terminal is not enrolled: the fleet holds no verified entry of it.'));
   out.push(`${zh ? '预检结论（已验签）：' : 'preflight verdicts (verified): '}${counts(r.preflight, VERDICT_WORDS)}`,
     `${zh ? '收单结果（已验签）：' : 'acquirer outcomes (verified): '}${counts(r.acquirer, OUTCOME_WORDS)}`);
   if (r.unverified) out.push(c('33', zh ? `另有 ${r.unverified} 笔仅来自实时上报（未验签预览，不计入上面的统计），流水尚未验签入库。` : `${r.unverified} more known only from live telemetry (unverified previews, not counted above); their journal entries are not verified yet.`));
@@ -221,7 +221,7 @@ export function renderReport(r: DenialReport, c: (code: string, s: string) => st
   if (r.transactions.length) out.push('', c('1', zh ? `交易（门店当地时间${r.offset ? ` ${r.offset}` : ''}）` : `Transactions (shop-local time${r.offset ? ` ${r.offset}` : ''})`), ...r.transactions.map(txn));
   if (r.previews.length) out.push('', c('33', zh ? '实时预览（未验签，流水到达并验签后才算数）' : 'Live previews (unverified: they count once their journal entries arrive and verify)'), ...r.previews.map(txn));
   out.push('', c('1', zh ? '缺口' : 'Gaps'));
-  if (!r.gaps.length) out.push(zh ? '  无：舰队持有连续的已验签流水。' : '  none: the fleet holds a contiguous verified journal.');
+  if (!r.gaps.length) out.push(zh ? '  无：平台持有连续的已验签流水。' : '  none: the fleet holds a contiguous verified journal.');
   for (const g of r.gaps) out.push(`  ${gapWord(g.cause, r.lang)}${g.from !== null ? ` ${g.from === g.to ? g.from : `${g.from}..${g.to}`}` : ''}: ${g.why}`);
   return out.join('\n');
 }
@@ -234,7 +234,7 @@ export const gapWord = (g: GapCause, lang: Lang): string => GAP_WORDS[g][lang];
 
 export function renderFleetReport(r: FleetReport, c: (code: string, s: string) => string): string {
   const zh = r.lang === 'zh';
-  const out = [c('1', zh ? `舰队报告${r.date ? `：${r.date}` : '（各门店的今天）'}，${r.terminals.length} 台终端` : `Fleet report${r.date ? ` for ${r.date}` : ' (each shop\'s today)'}: ${r.terminals.length} terminals`),
+  const out = [c('1', zh ? `平台报告${r.date ? `：${r.date}` : '（各门店的今天）'}，${r.terminals.length} 台终端` : `Fleet report${r.date ? ` for ${r.date}` : ' (each shop\'s today)'}: ${r.terminals.length} terminals`),
     c('1', zh ? '终端            日期        在线  通过  复核  拒绝  未验签  主要原因                       缺口' : 'DEVICE          DATE        ONLINE ALLOW REVIEW DENY UNVERIF TOP REASONS                    GAPS')];
   for (const t of r.terminals) {
     const on = t.online === null ? '?' : t.online ? (zh ? '是' : 'yes') : (zh ? '否' : 'no');

@@ -152,8 +152,8 @@ export function terminalDay(store: Store, dev: string, date: string, policies: M
 const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]!));
 type Words = Record<string, { zh: string; en: string }>;
 const W: Words = {
-  title: { zh: 'Preflight 终端舰队', en: 'Preflight fleet' },
-  terminals: { zh: '终端', en: 'Terminals' }, dev: { zh: '终端', en: 'Device' }, fleet: { zh: '舰队', en: 'Fleet' },
+  title: { zh: 'Preflight 终端管理平台', en: 'Preflight fleet' },
+  terminals: { zh: '终端', en: 'Terminals' }, dev: { zh: '终端', en: 'Device' }, fleet: { zh: '平台', en: 'Fleet' },
   online: { zh: '在线', en: 'Online' }, lastSeen: { zh: '最后联系（门店当地时间）', en: 'Last seen (shop time)' },
   stored: { zh: '已验签入库', en: 'Stored' }, ackLag: { zh: '待确认', en: 'Ack lag' }, alerts: { zh: '未处理告警', en: 'Open alerts' },
   yes: { zh: '是', en: 'yes' }, no: { zh: '否', en: 'no' }, unknown: { zh: '未知', en: 'unknown' },
@@ -164,7 +164,7 @@ const W: Words = {
   ref: { zh: '单号', en: 'Ref' }, amount: { zh: '金额', en: 'Amount' }, verdict: { zh: '结论', en: 'Verdict' }, reasons: { zh: '原因', en: 'Reasons' },
   preview: { zh: '未验签预览', en: 'unverified preview' }, verifiedNote: { zh: '统计只含已验签的流水；标注“未验签预览”的来自实时上报，尚待流水验证。', en: 'Counts are verified journal entries only; rows marked “unverified preview” come from live telemetry and wait for their journal entries.' },
   noPolicy: { zh: '没有该终端所用策略的签名文件（用 --policies DIR 提供），营业时间与围栏无法绘制。', en: 'The signed policy this terminal uses is not available (pass --policies DIR): hours and geofence cannot be drawn.' },
-  noFix: { zh: '当天没有定位记录。', en: 'No fix recorded that day.' }, back: { zh: '返回舰队', en: 'Back to the fleet' },
+  noFix: { zh: '当天没有定位记录。', en: 'No fix recorded that day.' }, back: { zh: '返回平台', en: 'Back to the fleet' },
   device: { zh: '终端上报', en: 'terminal' }, consumer: { zh: '消费者核验', en: 'consumer' }, source: { zh: '来源', en: 'Source' },
   open: { zh: '营业', en: 'open' }, site: { zh: '登记地址', en: 'site' },
 };

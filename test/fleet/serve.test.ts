@@ -79,7 +79,7 @@ describe('fleet serve', () => {
     const zh = await get('/');
     expect(zh.type).toMatch(/text\/html/);
     expect(zh.body).toMatch(/<html lang="zh-CN">/);
-    expect(zh.body).toMatch(/终端舰队/);
+    expect(zh.body).toMatch(/终端管理平台/);
     expect(zh.body).toMatch(/未验签预览/);
     expect(zh.body).not.toMatch(/<script/);
     const en = await get('/t/T-0001?date=2026-03-02&lang=en');

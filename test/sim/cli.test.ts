@@ -121,7 +121,7 @@ describe('sim run, journal export and verify, doctor', () => {
     const doc = cli('doctor', '--data', data, '--lang', 'zh');
     expect(doc.code).toBe(0);                                   // the terminal is back at its site: nothing stops it trading
     // Run without a broker, so nothing was ever acknowledged: said, with how long and why (issue 16, SPEC §7).
-    expect(doc.out).toMatch(/现在的问题[\s\S]*\[UNACKNOWLEDGED\] 第 1–\d+ 条流水等待车队确认已 [^；]+；从未收到过任何确认——车队消费端是否在运行（带 --backend-key）/);
+    expect(doc.out).toMatch(/现在的问题[\s\S]*\[UNACKNOWLEDGED\] 第 1–\d+ 条流水等待平台确认已 [^；]+；从未收到过任何确认——平台消费端是否在运行（带 --backend-key）/);
     expect(doc.out).not.toMatch(/GEO_OUTSIDE[\s\S]*现在的问题/);
     expect(doc.out).toMatch(/近期出现过[\s\S]*GEO_OUTSIDE/);
     expect(doc.out).toMatch(/终端距离登记地址 \d+(\.\d+)? 公里（允许 1\.00 公里/);

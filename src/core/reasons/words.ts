@@ -29,6 +29,13 @@ export const SIGNED_WORDS: Record<string, { zh: string; en: string }> = {
   policy: { zh: '策略', en: 'policy' }, command: { zh: '指令', en: 'command' }, manifest: { zh: '镜像清单', en: 'manifest' }, ack: { zh: '确认', en: 'ack' },
 };
 
+/** Command kinds (SPEC §6), as the timeline and doctor name them. */
+export const COMMAND_WORDS: Record<string, { zh: string; en: string }> = {
+  lock: { zh: '锁机', en: 'lock' }, unlock: { zh: '解锁', en: 'unlock' }, 'hours-extend': { zh: '延长营业时间', en: 'hours-extend' },
+  policy: { zh: '下发策略', en: 'policy' }, 'rotate-key': { zh: '更换设备密钥', en: 'rotate-key' }, resend: { zh: '重传流水', en: 'resend' },
+  'image-update': { zh: '固件更新', en: 'image-update' },
+};
+
 export const CLOSED_WORDS = { zh: '休息', en: 'closed' };
 
 /** The word for a code in `table`, or the code itself when the table does not know it. */
