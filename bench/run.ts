@@ -12,6 +12,7 @@ import { rec } from '../src/core/journal/records';
 import { measureEngine } from './engine';
 import { flash, median, must, now, round, sale, SHIPPED, START, terminal } from './rig';
 import { measureWire } from './wire';
+import { functionSource } from './source-text';
 
 const BUNDLE = readFileSync(SHIPPED, 'utf8');
 /** Issue 18: the heap peak a terminal with 1 MiB must stay under; the heap run holds the engine to it. */
@@ -95,6 +96,11 @@ async function main() {
     const ins = Object.values(meta.outputs as Record<string, { inputs: Record<string, { bytesInOutput: number }> }>)[0]!.inputs;
     const byDir = new Map<string, number>();
     for (const [k, v] of Object.entries(ins)) { const d = k.split('/').slice(0, 3).join('/'); byDir.set(d, (byDir.get(d) ?? 0) + v.bytesInOutput); }
+    const src = functionSource(b.toString('utf8'));
+    results.heap_function_source_kb = Math.round(src.bytes / 1024);
+    notes.heap_function_source = `${src.functions} functions keep ${results.heap_function_source_kb} KB of source text inside heap_after_eval_kb ` +
+      '(QuickJS holds each function\'s text for Function.prototype.toString; quickjs-emscripten cannot strip it): a firmware built with ' +
+      `JS_SetStripInfo(JS_STRIP_SOURCE) or loading qjsc -s bytecode starts about ${results.heap_after_eval_kb !== undefined ? `${results.heap_after_eval_kb - results.heap_function_source_kb} KB` : 'that much lower'} (bench/source-text.ts)`;
     notes.bundle = 'minified bytes by folder: ' + [...byDir].sort((x, y) => y[1] - x[1]).map(([d, n]) => `${d.replace('src/core/', '')} ${(n / 1024).toFixed(1)} KB`).join(', ');
   }
 
