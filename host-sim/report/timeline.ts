@@ -4,6 +4,7 @@
 // once a day, not on every sale. --json prints the lines untouched instead.
 
 import { describe, REASONS, type Lang, type Reason, type ReasonName } from '../../src/core/reasons/catalog';
+import { sentenceIn } from '../../src/core/reasons/why-zh';
 import { COMMAND_WORDS, OUTCOME_WORDS, VERDICT_WORDS, WEEKDAY_WORDS, word } from '../../src/core/reasons/words';
 import { WEEKDAYS } from '../../src/core/time/local';
 import type { Line } from '../scenario/run';
@@ -163,7 +164,7 @@ export class Timeline {
         if (l.sync) return c('35', say('clockSync', lang));
         if (l.freeze !== undefined) return c('35', say(l.freeze ? 'clockFreeze' : 'clockThaw', lang));
         return c('35', say('clockJump', lang, { jumpS: l.jumpS }));
-      case 'command': return say(l.accepted ? 'cmdOk' : 'cmdRefused', lang, { kind: l.kind ? word(COMMAND_WORDS, String(l.kind), lang) : '?', why: l.why });
+      case 'command': return say(l.accepted ? 'cmdOk' : 'cmdRefused', lang, { kind: l.kind ? word(COMMAND_WORDS, String(l.kind), lang) : (lang === 'zh' ? '（未知）' : '(unknown)'), why: l.why ? sentenceIn(String(l.why), lang) : '' });
       case 'signer': return c('35', say(l.up ? 'signerUp' : 'signerDown', lang));
       case 'policy': return say(l.accepted ? 'policyOk' : 'policyRefused', lang, { version: l.version, why: l.why });
       case 'alert': return c('31', l.ref ? say('alertOn', lang, { kind: l.kind, ref: l.ref }) : say('alert', lang, { kind: l.kind }));

@@ -3,7 +3,7 @@
 // text, so the shipped bundle leaves this table out.
 
 import type { Lang } from './names';
-import { fillIn, whyEn, type Figures, type WhyCode } from './why';
+import { fillIn, WHY, whyEn, type Figures, type WhyCode } from './why';
 
 export const WHY_ZH: Record<WhyCode, string> = {
   // Policy fields (SPEC §4). {path} is the field as written in the JSON, e.g. hours.mon[0][1].
@@ -87,3 +87,43 @@ export const WHY_ZH: Record<WhyCode, string> = {
 export function whyText(code: WhyCode, figures: Figures, lang: Lang): string {
   return lang === 'zh' ? fillIn(WHY_ZH[code], figures) : whyEn(code, figures);
 }
+
+/** A command's refusals that predate the why codes (agent/commands.ts), as zh sentences. */
+const COMMAND_REFUSALS: [RegExp, (m: RegExpExecArray) => string][] = [
+  [/^addressed to (.+), not this terminal$/, (m) => `指令发给 ${m[1]}，不是本终端`],
+  [/^counter n missing$/, () => '指令缺少计数器 n'],
+  [/^counter (\d+) is beyond (\d+)$/, (m) => `计数器 ${m[1]} 超过上限 ${m[2]}`],
+  [/^counter (\d+) not above the last accepted (\d+) \(replay\)$/, (m) => `计数器 ${m[1]} 不大于已接受的 ${m[2]}（重放）`],
+  [/^expiry exp missing$/, () => '指令缺少有效期 exp'],
+  [/^expired at (.+)$/, (m) => `指令已于 ${m[1]} 过期`],
+  [/^unknown kind (.+)$/, (m) => `未知的指令类型 ${m[1]}`],
+  [/^command payload is not a map$/, () => '指令内容不是映射'],
+  [/^policy command carries no policy bytes$/, () => '策略指令没有携带策略'],
+  [/^hours-extend needs untilMs within the next 24 hours$/, () => '延长营业时间的截止时间须在未来 24 小时内'],
+  [/^policy refused: (.+)$/, (m) => `策略被拒绝：${sentenceIn(m[1]!, 'zh')}`],
+];
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+let templates: [RegExp, WhyCode, string[]][] | null = null;
+
+/**
+ * A sentence the terminal answered in English (a why code's text, or a command refusal), in `lang`:
+ * matched against the English templates of why.ts and told with its figures; unknown text as it is.
+ */
+export function sentenceIn(text: string, lang: Lang): string {
+  if (lang === 'en') return text;
+  for (const [re, say] of COMMAND_REFUSALS) { const m = re.exec(text); if (m) return say(m); }
+  // Templates with words of their own: one that is only a placeholder ('{detail}') would match anything.
+  templates ??= (Object.keys(WHY) as WhyCode[]).filter((code) => /[a-z]{3}/i.test(WHY[code].replace(/\{\w+\}/g, ''))).map((code) => {
+    const names: string[] = [];
+    const re = escape(WHY[code]).replace(/\\\{(\w+)\\\}/g, (_m, n: string) => { names.push(n); return '(.+?)'; });
+    return [new RegExp(`^${re}$`), code, names];
+  });
+  for (const [re, code, names] of templates) {
+    const m = re.exec(text);
+    if (m) return whyText(code, Object.fromEntries(names.map((n, i) => [n, n === 'what' ? whatWord(m[i + 1]!) : m[i + 1]!])), 'zh');
+  }
+  return text;
+}
+
+const whatWord = (w: string) => ({ policy: '策略', command: '指令', manifest: '镜像清单', ack: '确认' } as Record<string, string>)[w] ?? w;
