@@ -3,17 +3,18 @@
 // keys -> policy -> image -> flash -> first boot offline -> enrol -> `fleet consume` on a real
 // Mosquitto -> a day of sales -> lock, unlock and rotate-key sent with `fleet send` -> `fleet export`
 // byte-identical to the terminal's export and verifying with the first key -> fleet-wide report ->
-// an unreachable broker: the terminal trades offline and the run ends normally.
-import { afterAll, beforeAll, expect, it } from 'vitest';
+// an unreachable broker: the terminal trades offline and the run ends normally. Once on Mosquitto,
+// once on NATS (the terminal through its MQTT gateway, the consumer a JetStream durable).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmp } from '../helpers/device';
-import { freePort, startMosquitto, type Mosquitto } from './helpers/brokers';
+import { freePort, startMosquitto, startNatsCluster, type Mosquitto, type NatsCluster } from './helpers/brokers';
 import { until } from './helpers/terminals';
 
-let mosq: Mosquitto, consumer: ChildProcess | null = null, consumerLog = '';
-const dir = tmp('pf-walk-');
+let consumer: ChildProcess | null = null, consumerLog = '';
+let dir = '';
 const at = (p: string) => join(dir, p);
 const cli = (...args: string[]) => {
   const r = spawnSync('node', ['bin/preflight.js', ...args], { encoding: 'utf8', timeout: 120_000 });
@@ -31,10 +32,23 @@ const day = (date: string, refs: string[]) => {
 };
 const lines = (out: string) => out.trim().split('\n').map((l) => JSON.parse(l));
 
-beforeAll(async () => { mosq = await startMosquitto(); }, 30_000);
-afterAll(async () => { consumer?.kill('SIGTERM'); await mosq?.stop(); });
+/** Where the terminal connects (MQTT), where the consumer reads (MQTT or NATS JetStream), and its extra flags. */
+interface Broker { terminal: string; consumer: string; flags: string[]; stop(): Promise<void> }
+const mosquitto = async (): Promise<Broker> => { const m: Mosquitto = await startMosquitto(); return { terminal: m.url, consumer: m.url, flags: [], stop: () => m.stop() }; };
+const nats = async (): Promise<Broker> => {
+  const c: NatsCluster = await startNatsCluster(1);
+  const n = c.nodes[0]!;
+  return { terminal: n.mqttUrl, consumer: c.servers, flags: ['--ack-broker', n.mqttUrl], stop: () => c.stop() };
+};
+
+for (const [name, start] of [['Mosquitto', mosquitto], ['NATS JetStream', nats]] as const) {
+describe(`the deployment path on ${name}`, () => {
+let b: Broker;
+beforeAll(async () => { b = await start(); dir = tmp('pf-walk-'); consumer = null; consumerLog = ''; }, 60_000);
+afterAll(async () => { consumer?.kill('SIGTERM'); await b?.stop(); });
 
 it('from keys to the fleet and back, with nothing but the product', async () => {
+  const mosq = { url: b.terminal };
   // Provisioning: the operator's, the backend's and the release keys, a policy, an image, a flash.
   for (const n of ['operator', 'backend', 'release']) must('keys', 'new', '--out', at('keys'), '--name', n);
   must('policy', 'sign', 'host-sim/scenarios/policy-shop.json', '--key', at('keys/operator.key'), '--out', at('shop.cose'));
@@ -50,8 +64,8 @@ it('from keys to the fleet and back, with nothing but the product', async () => 
   expect(readFileSync(at('registry/T-0001.pub'), 'utf8')).toBe(readFileSync(at('term/device.pub'), 'utf8'));
 
   // The fleet consumer on the real broker.
-  consumer = spawn('node', ['bin/preflight.js', 'fleet', 'consume', '--broker', mosq.url, '--registry', at('registry'), '--db', at('fleet.sqlite'),
-    '--backend-key', at('keys/backend.key'), '--client-id', 'walk-fleet', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  consumer = spawn('node', ['bin/preflight.js', 'fleet', 'consume', '--broker', b.consumer, '--registry', at('registry'), '--db', at('fleet.sqlite'),
+    '--backend-key', at('keys/backend.key'), '--client-id', 'walk-fleet', '--json', ...b.flags], { stdio: ['ignore', 'pipe', 'pipe'] });
   consumer.stdout!.on('data', (d) => { consumerLog += d; });
   consumer.stderr!.on('data', (d) => { consumerLog += d; });
   await until(() => consumerLog.length > 0 || consumer!.exitCode !== null, 15_000, 'the consumer to start');
@@ -95,3 +109,5 @@ it('from keys to the fleet and back, with nothing but the product', async () => 
   expect(off.out).toMatch(/could not be reached/);
   expect(off.out).toMatch(/E2\s+allow/);
 }, 240_000);
+});
+}
