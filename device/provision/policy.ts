@@ -3,6 +3,7 @@
 // Refuses (SPEC §4) an unknown field, a zone that is not a canonical IANA name, a policy whose
 // validUntil has passed by the clock it is judged by, and a signed form larger than terminals take.
 
+import { WEEKDAY_WORDS, word } from '../../src/core/reasons/words';
 import { readFileSync } from 'node:fs';
 import { decode, encode } from '../../src/core/codec/cbor';
 import { parseSign1, sign1, verifySign1 } from '../../src/core/crypto/cose';
@@ -105,19 +106,37 @@ export function policyExpiredAt(bytes: Uint8Array, nowMs: number): string | null
   return v && v.ok && v.value.validUntilMs <= nowMs ? v.value.validUntil : null;
 }
 
-/** A text summary for people: hours in local time, the geofence as words, limits in yuan. */
-export function describePolicy(raw: Record<string, unknown>): string {
+/** A text summary for people, in zh or en: hours in local time, the geofence as words, limits in yuan. */
+export function describePolicy(raw: Record<string, unknown>, lang: Lang = 'en'): string {
   const v = validatePolicy(raw, true);
-  if (!v.ok) return `invalid policy: ${v.error}`;
+  const zh = lang === 'zh';
+  if (!v.ok) return zh ? `策略无效：${v.error}` : `invalid policy: ${v.error}`;
   const p: Policy = v.value;
   const y = (m: number) => '¥' + (m / 100).toFixed(2);
-  const lines = [
+  const ivs = (xs: [number, number][]) => xs.map((iv) => fmtHm(iv[0]) + '-' + fmtHm(iv[1])).join(zh ? '，' : ', ');
+  const closed = zh ? '休息' : 'closed';
+  const day = (d: string) => word(WEEKDAY_WORDS, d, lang);
+  const chan = (c: 'card' | 'qr') => (zh ? (c === 'card' ? '银行卡' : '扫码') : c);
+  const lines = zh ? [
+    `策略版本 ${p.version}，有效期 ${p.validFrom} 至 ${p.validUntil}`,
+    `商户 ${p.merchant.name}，商户号 ${p.merchant.mid}，终端号 ${p.merchant.tid}，MCC ${p.merchant.mcc}`,
+    `经营地点：${p.site.lat.toFixed(5)}, ${p.site.lon.toFixed(5)} 周围 ${p.site.radiusM} 米内（时区 ${p.site.timezone}）；超过 ${p.site.maxFixAgeS} 秒的定位不算数；移动速度超过 ${p.site.maxSpeedKmh} 公里/小时视为异常`,
+    '营业时间（当地时间）：',
+    ...WEEKDAYS.map((d) => `  ${day(d)}：${p.hours.week[d].length ? ivs(p.hours.week[d]) : closed}`),
+    ...p.hours.exceptions.map((e) => `  ${e.date}：${e.closed ? closed : ivs(e.intervals)}`),
+    p.hours.nightRisk ? `  夜间风险时段 ${fmtHm(p.hours.nightRisk[0])}-${fmtHm(p.hours.nightRisk[1])}` : '  无夜间风险时段',
+    ...(['card', 'qr'] as const).map((c) => `${chan(c)}限额：单笔 ${y(p.limits[c].singleMinor)}，每日 ${y(p.limits[c].dailyMinor)} / ${p.limits[c].dailyCount} 笔，每月 ${y(p.limits[c].monthlyMinor)}`),
+    `频率：${p.limits.velocity.windowS} 秒内最多批准 ${p.limits.velocity.count} 笔`,
+    `资源：可用内存 ≥ ${p.resources.minHeapFreeBytes} 字节，可用存储 ≥ ${p.resources.minStorageFreeBytes} 字节，每批最多 ${p.resources.batchMaxTxns} 笔（${Math.round(p.resources.batchWarnRatio * 100)}% 时提醒）`,
+    ...p.merchant.qualifications.map((q) => `资质 ${q.kind} 于 ${q.expires} 到期`),
+    `时区切换点：${p.site.tz.length} 个`,
+  ] : [
     `policy version ${p.version}, valid ${p.validFrom} to ${p.validUntil}`,
     `merchant ${p.merchant.name} mid ${p.merchant.mid} tid ${p.merchant.tid} MCC ${p.merchant.mcc}`,
     `site within ${p.site.radiusM} m of ${p.site.lat.toFixed(5)}, ${p.site.lon.toFixed(5)} (${p.site.timezone}); fixes older than ${p.site.maxFixAgeS} s do not count; moves faster than ${p.site.maxSpeedKmh} km/h are implausible`,
     'hours (local time):',
-    ...WEEKDAYS.map((d) => `  ${d}: ${p.hours.week[d].length ? p.hours.week[d].map((iv) => fmtHm(iv[0]) + '-' + fmtHm(iv[1])).join(', ') : 'closed'}`),
-    ...p.hours.exceptions.map((e) => `  ${e.date}: ${e.closed ? 'closed' : e.intervals.map((iv) => fmtHm(iv[0]) + '-' + fmtHm(iv[1])).join(', ')}`),
+    ...WEEKDAYS.map((d) => `  ${d}: ${p.hours.week[d].length ? ivs(p.hours.week[d]) : closed}`),
+    ...p.hours.exceptions.map((e) => `  ${e.date}: ${e.closed ? closed : ivs(e.intervals)}`),
     p.hours.nightRisk ? `  night risk ${fmtHm(p.hours.nightRisk[0])}-${fmtHm(p.hours.nightRisk[1])}` : '  no night-risk window',
     ...(['card', 'qr'] as const).map((c) => `limits ${c}: single ${y(p.limits[c].singleMinor)}, daily ${y(p.limits[c].dailyMinor)} / ${p.limits[c].dailyCount} txns, monthly ${y(p.limits[c].monthlyMinor)}`),
     `velocity: at most ${p.limits.velocity.count} approvals in ${p.limits.velocity.windowS} s`,

@@ -28,13 +28,17 @@ export const POLICY: Command[] = [{
   summary: 'Shows a signed policy for people (hours in local time, the geofence, limits in yuan) and whether its signature verifies. Exit 1 when it does not, or when the policy is invalid.',
   options: {
     pub: { type: 'string', arg: 'K.pub', help: 'the operator\'s public key to check the signature against' },
-    json: JSON_OPT,
+    lang: LANG_OPT, json: JSON_OPT,
   },
-  example: 'preflight policy show shop.cose --pub keys/operator.pub',
+  example: 'preflight policy show shop.cose --pub keys/operator.pub --lang en',
   run({ values, positionals, out }) {
     const s = openPolicyFile(readBytes(positionals[0]!, 'policy'), str(values.pub) ? readPublicKey(str(values.pub)!) : null, positionals[0]!);
     if (values.json) out(JSON.stringify(s));
-    else out(`signature: ${s.signature}${s.errors ? `\nINVALID: ${s.errors}` : ''}\n${describePolicy(s.policy!)}`);
+    else {
+      const L = lang(values.lang), zh = L === 'zh';
+      const sig = zh ? ({ valid: '有效', invalid: '无效', unchecked: '未检查（未给出 --pub）' } as Record<string, string>)[s.signature] : s.signature;
+      out(`${zh ? '签名：' : 'signature: '}${sig}${s.errors ? (zh ? `\n策略无效：${s.errors}` : `\nINVALID: ${s.errors}`) : ''}\n${describePolicy(s.policy!, L)}`);
+    }
     return s.signature === 'invalid' || s.errors ? 1 : 0;
   },
 }];

@@ -47,11 +47,17 @@ describe('keys and policies', () => {
     // The signer's clock judges validUntil (SPEC §4): a policy valid for years, so this test does not age.
     writeFileSync(join(dir, 'good.json'), JSON.stringify({ ...demoPolicyJson(), validUntil: '2031-01-01T00:00:00+08:00' }));
     expect(cli('policy', 'sign', join(dir, 'good.json'), '--key', join(dir, 'operator.key'), '--out', join(dir, 'good.cose')).code).toBe(0);
-    const show = cli('policy', 'show', join(dir, 'good.cose'), '--pub', join(dir, 'operator.pub'));
+    const show = cli('policy', 'show', join(dir, 'good.cose'), '--pub', join(dir, 'operator.pub'), '--lang', 'en');
     expect(show.code).toBe(0);
     expect(show.out).toMatch(/signature: valid/);
     expect(show.out).toMatch(/mon: 09:00-22:00/);
     expect(show.out).toMatch(/within 1000 m of 31\.23040, 121\.47370 \(Asia\/Shanghai\)/);
+    // zh by default, as everywhere --lang is offered: whole Chinese lines, weekdays as words.
+    const zh = cli('policy', 'show', join(dir, 'good.cose'), '--pub', join(dir, 'operator.pub'));
+    expect(zh.out).toMatch(/签名：有效/);
+    expect(zh.out).toMatch(/周一：09:00-22:00/);
+    expect(zh.out).toMatch(/经营地点：31\.23040, 121\.47370 周围 1000 米内/);
+    expect(zh.out.replace(/[A-Z][A-Za-z0-9_/-]+|[a-z]+-license|\d{4}-\d\d-\d\dT[\d:+]+/g, '').match(/[a-z]{3,}/gi)).toBeNull();
     cli('keys', 'new', '--out', dir, '--name', 'other');
     expect(cli('policy', 'show', join(dir, 'good.cose'), '--pub', join(dir, 'other.pub')).code).toBe(1);
     writeFileSync(join(dir, 'trunc.cose'), readFileSync(join(dir, 'good.cose')).subarray(0, 40));
