@@ -9,6 +9,7 @@ import {
 } from 'quickjs-emscripten';
 import QUICKJS_NG from '@jitl/quickjs-ng-wasmfile-release-sync';
 import type { HalEvent } from '../../src/core/hal/types';
+import { ARG_MAX_CHARS } from '../../src/core/boundary';
 import { bridge, type BridgedHal } from './bridge';
 import { HAL_PRELUDE } from './prelude';
 
@@ -152,6 +153,8 @@ export class DeviceVM {
 
   /** The same with the argument already as JSON text, exactly as the payment app would hand it over. */
   callJson<T = any>(method: string, json: string): CallResult<T> {
+    // As the firmware does (device/README.md): a string that large would take the terminal's heap before the agent could refuse it.
+    if (json.length > ARG_MAX_CHARS) return { ok: false, error: `argument of ${json.length} characters is larger than ${ARG_MAX_CHARS}; refused before the VM` };
     return JSON.parse(this.invoke('call', [this.vm.newString(method), this.vm.newString(json)]));
   }
 

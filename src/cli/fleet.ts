@@ -8,12 +8,12 @@ import { LiveView } from '../fleet/view';
 import { denialReport, deviceToday, fleetReport, gapsOf, renderFleetReport, renderReport } from '../fleet/report';
 import { Store } from '../fleet/store';
 import { fleetExport } from '../fleet/export';
-import { fleetServer, loadPolicies } from '../fleet/serve';
+import { fleetServer, isCalendarDate, loadPolicies } from '../fleet/serve';
 import { existsSync, statSync } from 'node:fs';
 import { writeFileSync } from 'node:fs';
 import type { FleetEvent } from '../fleet/consumer';
 import { commandArgs, parseDuration, sendCommand } from '../fleet/send';
-import { COMMAND_KINDS } from '../fleet/commands';
+import { COMMAND_KINDS, CounterDamaged, lastCounter } from '../fleet/commands';
 import { FLEET_RE, Registry, registryFleet } from '../fleet/registry';
 import { readSecretKey } from '../node/keys';
 import { colours } from '../node/term';
@@ -79,7 +79,7 @@ function report({ values: v }: Parsed): number {
   const lang = v.lang ?? 'zh';
   if (lang !== 'zh' && lang !== 'en') throw new UsageError('--lang must be zh or en');
   const date = str(v.date);
-  if (date !== undefined && (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(date + 'T00:00:00Z')))) throw new UsageError(`--date must be YYYY-MM-DD, got "${date}"`);
+  if (date !== undefined && !isCalendarDate(date)) throw new UsageError(`--date must be a calendar date YYYY-MM-DD, got "${date}"`);
   const st = Store.open(db, { mustExist: true });
   if (!st.ok) throw new UsageError(st.error);
   try {
@@ -118,6 +118,8 @@ async function send({ values: v, positionals, out }: Parsed): Promise<number> {
   const fleet = named.value ?? given;
   if (!fleet) throw new UsageError(`the registry does not name ${dev}'s fleet: write it to ${registry}/fleet (or ${dev}.fleet), or pass --fleet`);
   const key = readSecretKey(need(v.key, '--key'));
+  // The counter first: a damaged counter file is the registry's problem (exit 2), not the broker's.
+  try { lastCounter(registry, dev); } catch (e) { if (e instanceof CounterDamaged) throw new UsageError(e.message); throw e; }
   const r = await sendCommand({ broker, registry, key, fleet, dev, kind, args: args.value, validForMs: validFor.value });
   if (!r.ok) throw new CheckFailed(`${r.error} (not sent: the broker did not acknowledge it)`);
   const exp = new Date(Date.now() + validFor.value).toISOString();

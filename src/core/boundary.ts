@@ -17,6 +17,9 @@ export function hexArg(a: unknown, what: string): Uint8Array {
   return b;
 }
 
+/** The largest argument `agent.call` reads (device/README.md): firmware refuses larger ones before the VM sees them. */
+export const ARG_MAX_CHARS = 96 * 1024;
+
 export function defineAgent(methods: Record<string, Method>, version: string): void {
   let agent: Agent | null = null;
   const wrap = (f: () => unknown): string => {
@@ -47,6 +50,8 @@ export function defineAgent(methods: Record<string, Method>, version: string): v
         if (!agent) return fail('agent not started');
         const m = Object.prototype.hasOwnProperty.call(methods, method) ? methods[method] : undefined;
         if (!m) return fail(`unknown method ${method}`);
+        // An argument bigger than any signed input could be (hex of a 32 KiB policy) is refused unread.
+        if (argJson && argJson.length > ARG_MAX_CHARS) return fail(`argument of ${argJson.length} characters is larger than ${ARG_MAX_CHARS}`);
         return m(agent, argJson ? JSON.parse(argJson) : null);
       });
     },

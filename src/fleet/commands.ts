@@ -25,17 +25,27 @@ export function signCommand(key: KeyPair, c: CommandSpec): Uint8Array {
 
 const counterFile = (registry: string, dev: string) => join(registry, `${dev}.cmd`);
 
-/** The last counter used for `dev` (0 when none was). */
+/** The counter file names a counter nobody can trust: sending would reuse (or skip) counters. */
+export class CounterDamaged extends Error {}
+
+/** The last counter used for `dev` (0 when none was). A damaged file is refused, never read as 0:
+ *  a reset counter would make every later command a replay the terminal drops. */
 export function lastCounter(registry: string, dev: string): number {
   const p = counterFile(registry, dev);
   if (!existsSync(p)) return 0;
-  const n = Number(readFileSync(p, 'utf8').trim());
-  return Number.isSafeInteger(n) && n >= 0 ? n : 0;
+  let text: string;
+  try { text = readFileSync(p, 'utf8').trim(); } catch { throw new CounterDamaged(`${p}: cannot be read`); }
+  const n = /^\d{1,16}$/.test(text) ? Number(text) : NaN;
+  if (!(Number.isSafeInteger(n) && n >= 0 && n <= MAX_COUNTER)) {
+    throw new CounterDamaged(`${p} is damaged ("${text.slice(0, 20)}"): put back the last counter sent to ${dev} (the terminal's journal has it: its last accepted command's n) before sending`);
+  }
+  return n;
 }
 
 /** Reserves the next counter for `dev` (or `at` if given and above it) and records it before use. */
 export function nextCounter(registry: string, dev: string, at?: number): Result<number> {
-  const last = lastCounter(registry, dev);
+  let last: number;
+  try { last = lastCounter(registry, dev); } catch (e) { if (e instanceof CounterDamaged) return fail(e.message); throw e; }
   const n = at ?? last + 1;
   if (!Number.isSafeInteger(n) || n < 1 || n > MAX_COUNTER) return fail(`command counter ${n} is outside 1..${MAX_COUNTER}`);
   mkdirSync(registry, { recursive: true });

@@ -8,6 +8,9 @@ import { topic } from '../core/telemetry/topics';
 import { fail, ok, type Result } from '../core/util/result';
 import type { KeyPair } from '../node/keys';
 import { COMMAND_KINDS, nextCounter, signCommand } from './commands';
+import { decode } from '../core/codec/cbor';
+import { parseSign1 } from '../core/crypto/cose';
+import { validatePolicy } from '../core/policy/validate';
 
 /** What each kind carries besides dev, n, exp and kind (SPEC §6; src/core/agent/commands.ts checks it again). */
 const ARGS: Record<string, Record<string, 'string' | 'int' | 'hex128' | 'file' | 'time'>> = {
@@ -44,15 +47,29 @@ export function commandArgs(kind: string, json: string | undefined): Result<Reco
     if (t === 'hex128') { if (typeof v !== 'string' || !/^[0-9a-f]{128}$/.test(v)) return fail(`${k} must be 128 lowercase hex characters (a SHA-512)`); out[k] = v; }
     if (t === 'time') {
       const ms = typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(v) ? Date.parse(v) : NaN;
-      if (Number.isNaN(ms)) return fail(`${k} must be an ISO time with its offset, e.g. 2026-03-02T23:30:00+08:00`);
+      if (Number.isNaN(ms) || !/(Z|[+-]\d\d:\d\d)$/.test(v as string)) return fail(`${k} must be an ISO time with its offset, e.g. 2026-03-02T23:30:00+08:00`);
+      if ('untilMs' in (given as object)) return fail('give until or untilMs, not both');
       out.untilMs = ms;
     }
     if (t === 'file') {
       if (typeof v !== 'string') return fail(`${k} must be the path of a signed policy (.cose)`);
-      try { out[k] = new Uint8Array(readFileSync(v)); } catch { return fail(`${k} ${v}: cannot be read`); }
+      let b: Uint8Array;
+      try { b = new Uint8Array(readFileSync(v)); } catch { return fail(`${k} ${v}: cannot be read`); }
+      // Only a signed policy leaves: anything else would be signed onto the broker for the terminal to refuse.
+      const s1 = parseSign1(b, 'policy');
+      const d = s1.ok ? decode(s1.value.payload, 'policy payload') : null;
+      if (!s1.ok || !d || !d.ok) return fail(`${k} ${v}: not a signed policy (${s1.ok ? (d as { error: string }).error : s1.error}); sign one with \`preflight policy sign\``);
+      const pv = validatePolicy(d.value, true);
+      if (!pv.ok) return fail(`${k} ${v}: not a valid policy: ${pv.error}`);
+      out[k] = b;
     }
   }
   for (const any of REQUIRED[kind] ?? []) if (!any.some((k) => k in (given as object))) return fail(`${kind} needs ${any.join(' or ')} in --args`);
+  if (kind === 'hours-extend') {
+    // The terminal takes an extension only within the next 24 hours of its clock (core agent/commands.ts).
+    const until = out.untilMs as number, now = Date.now();
+    if (!(until > now && until - now <= 24 * 3_600_000)) return fail(`hours-extend: until must be within the next 24 hours (now ${new Date(now).toISOString()}), or the terminal refuses it`);
+  }
   return ok(out);
 }
 

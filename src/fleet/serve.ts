@@ -179,9 +179,10 @@ td,th{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;white-space:n
 
 function page(title: string, lang: Lang, body: string, self: string): string {
   const other: Lang = lang === 'zh' ? 'en' : 'zh';
-  const sep = self.includes('?') ? '&' : '?';
+  const bare = self.replace(/[?&]lang=\w+/, '');
+  const sep = bare.includes('?') ? '&' : '?';
   return `<!doctype html><html lang="${lang === 'zh' ? 'zh-CN' : 'en'}"><head><meta charset="utf-8"><title>${esc(title)}</title><style>${CSS}</style></head>
-<body><nav><a href="/?lang=${lang}">${esc(w('title', lang))}</a> · <a href="${esc(self.replace(/[?&]lang=\w+/, '') + sep + 'lang=' + other)}">${other === 'zh' ? '中文' : 'English'}</a></nav>${body}</body></html>`;
+<body><nav><a href="/?lang=${lang}">${esc(w('title', lang))}</a> · <a href="${esc(bare + sep + 'lang=' + other)}">${other === 'zh' ? '中文' : 'English'}</a></nav>${body}</body></html>`;
 }
 
 function table(head: string[], rows: string[][]): string {
@@ -265,6 +266,9 @@ ${table([w('time', lang), w('ref', lang), w('amount', lang), w('verdict', lang),
 
 export interface ServeOptions { store: Store; policies: Map<string, Policy>; today?: (dev: string) => string }
 
+/** YYYY-MM-DD that names a day of the calendar (2026-02-30 does not). */
+export const isCalendarDate = (d: string): boolean => /^\d{4}-\d{2}-\d{2}$/.test(d) && !Number.isNaN(Date.parse(d + 'T00:00:00Z')) && new Date(d + 'T00:00:00Z').toISOString().slice(0, 10) === d;
+
 export function fleetServer(o: ServeOptions): Server {
   const { store } = o;
   return createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -278,7 +282,7 @@ export function fleetServer(o: ServeOptions): Server {
       const u = new URL(req.url ?? '/', 'http://localhost');
       const lang: Lang = u.searchParams.get('lang') === 'en' ? 'en' : 'zh';
       const date = u.searchParams.get('date');
-      if (date !== null && !/^\d{4}-\d{2}-\d{2}$/.test(date)) { json(400, { error: 'date must be YYYY-MM-DD' }); return; }
+      if (date !== null && !isCalendarDate(date)) { json(400, { error: 'date must be a calendar date YYYY-MM-DD' }); return; }
       const p = u.pathname;
       const devOf = (prefix: string, suffix = '') => { try { return decodeURIComponent(p.slice(prefix.length, p.length - suffix.length)); } catch { return ''; } };
       const dayFor = (dev: string) => terminalDay(store, dev, date ?? latestDay(store, dev) ?? o.today?.(dev) ?? new Date().toISOString().slice(0, 10), o.policies);

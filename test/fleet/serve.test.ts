@@ -73,6 +73,7 @@ describe('fleet serve', () => {
     expect(day.track.some((p: any) => p.geo === 'outside')).toBe(true);
     expect((await get('/api/terminals/T-9/day')).status).toBe(404);
     expect((await get('/api/terminals/T-0001/day?date=March')).status).toBe(400);
+    expect((await get('/api/terminals/T-0001/day?date=2026-02-30')).status).toBe(400);   // not a day of the calendar
   });
 
   it('renders the pages on the server, in zh and en, with the hours and the track as inline SVG', async () => {
@@ -80,6 +81,7 @@ describe('fleet serve', () => {
     expect(zh.type).toMatch(/text\/html/);
     expect(zh.body).toMatch(/<html lang="zh-CN">/);
     expect(zh.body).toMatch(/终端管理平台/);
+    expect(zh.body).toContain('href="/?lang=en"');                                 // the language switch works from the home page
     expect(zh.body).toMatch(/未验签预览/);
     expect(zh.body).not.toMatch(/<script/);
     const en = await get('/t/T-0001?date=2026-03-02&lang=en');
