@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { readJsonFile } from '../../device/provision/policy';
 import { policyOnFlash } from '../node/flash-read';
 import { readOnlyFlash } from '../node/flash-folder';
-import { installImage } from '../../host-sim/loader';
+import { installImage, loadInstalledImage } from '../../host-sim/loader';
 import { htmlReport } from '../../host-sim/report/html';
 import { footerText, summaryText, Timeline } from '../../host-sim/report/timeline';
 import { openLinks } from '../../host-sim/scenario/links';
@@ -57,6 +57,11 @@ export const SIM: Command[] = [{
       const inst = installImage(dataDir, str(values.image)!);
       if (!inst.ok) throw new CheckFailed(`image refused: ${inst.reason}`);
       bundle = inst.loaded.bundle;
+    } else if (existsSync(join(dataDir, 'img'))) {
+      // A flashed terminal boots what its loader verifies in its own slots, every boot, not the tree's bundle.
+      const l = loadInstalledImage(dataDir);
+      if (!l.ok) throw new CheckFailed(`the installed image does not verify, so the terminal does not boot: ${l.reason}`);
+      bundle = l.bundle;
     } else bundle = readFileSync(bundlePath(), 'utf8');
     const links = await openLinks(str(values.broker) ?? 'none', dataDir);
     const timeline = new Timeline(c, L);

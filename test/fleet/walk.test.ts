@@ -108,6 +108,13 @@ it('from keys to the fleet and back, with nothing but the product', async () => 
   expect(off.code, off.err).toBe(0);
   expect(off.out).toMatch(/could not be reached/);
   expect(off.out).toMatch(/E2\s+allow/);
+
+  // The terminal boots what its loader verifies on its flash, every boot: a changed bundle in its slot does not run.
+  const slot = at('term/img/a/agent.js');
+  writeFileSync(slot, 'globalThis.agent = null;\n' + readFileSync(slot, 'utf8'));
+  const tampered = cli('sim', 'run', day('2026-03-07', ['F1']), '--data', at('term'), '--broker', 'none', '--lang', 'en');
+  expect(tampered.code).toBe(1);
+  expect(tampered.err).toMatch(/the installed image does not verify.*agent\.js does not match the manifest/);
 }, 240_000);
 });
 }
