@@ -80,7 +80,7 @@ function report({ values: v }: Parsed): number {
   if (lang !== 'zh' && lang !== 'en') throw new UsageError('--lang must be zh or en');
   const date = str(v.date);
   if (date !== undefined && !isCalendarDate(date)) throw new UsageError(`--date must be a calendar date YYYY-MM-DD, got "${date}"`);
-  const st = Store.open(db, { mustExist: true });
+  const st = Store.open(db, { readOnly: true });
   if (!st.ok) throw new UsageError(st.error);
   try {
     const c = colours(process.stdout);
@@ -130,7 +130,7 @@ async function send({ values: v, positionals, out }: Parsed): Promise<number> {
 
 function exportCmd({ values: v, out }: Parsed): number {
   const db = need(v.db, '--db'), dev = need(v.dev, '--dev'), file = need(v.out, '--out');
-  const st = Store.open(db, { mustExist: true });
+  const st = Store.open(db, { readOnly: true });
   if (!st.ok) throw new UsageError(st.error);
   try {
     const r = fleetExport(st.value, dev);
@@ -149,7 +149,7 @@ async function serve({ values: v, out }: Parsed): Promise<number> {
   const host = str(v.host) ?? '127.0.0.1';
   const dir = str(v.policies);
   if (dir !== undefined && !(existsSync(dir) && statSync(dir).isDirectory())) throw new UsageError(`--policies ${dir}: no such folder`);
-  const st = Store.open(db, { mustExist: true });
+  const st = Store.open(db, { readOnly: true });
   if (!st.ok) throw new UsageError(st.error);
   const policies = loadPolicies(dir);
   const server = fleetServer({ store: st.value, policies });

@@ -30,10 +30,10 @@ export interface DecisionRow {
 export class Store {
   private s: Record<string, Database.Statement>;
 
-  private constructor(readonly db: Database.Database, readonly file: string) {
+  private constructor(readonly db: Database.Database, readonly file: string, readOnly = false) {
     // Consumers started together on a new file race to switch it to WAL; that switch can answer
     // SQLITE_BUSY without waiting on the busy timeout, so the set-up is retried for a while.
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 0; !readOnly; attempt++) {
       try {
         db.pragma('journal_mode = WAL');
         db.pragma('synchronous = NORMAL');
@@ -80,11 +80,16 @@ export class Store {
   }
 
   /** Opens (creating if needed) the database file; a file that is not SQLite is a value, not a throw. */
-  static open(file: string, opts: { mustExist?: boolean } = {}): Result<Store> {
+  static open(file: string, opts: { mustExist?: boolean; readOnly?: boolean } = {}): Result<Store> {
     let db: Database.Database | null = null;
     try {
-      db = new Database(file, { timeout: 15_000, fileMustExist: !!opts.mustExist });
-      return ok(new Store(db, file));
+      db = new Database(file, { timeout: 15_000, fileMustExist: !!opts.mustExist || !!opts.readOnly, readonly: !!opts.readOnly });
+      // Readers (report, export, serve) never write: a file that is not a fleet store is refused, not given one.
+      if (opts.readOnly && !db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'`).get()) {
+        db.close();
+        return fail(`database ${file}: not a fleet store (no Preflight tables; \`preflight fleet consume --db ${file}\` makes one)`);
+      }
+      return ok(new Store(db, file, !!opts.readOnly));
     } catch (e) {
       db?.close();
       return fail(`database ${file}: ${(e as Error).message}`);

@@ -61,7 +61,7 @@ describe('usage', () => {
     await usage(['consume', '--broker', 'mqtt://127.0.0.1:1', '--registry', fleet.registry, '--once-idle-ms', 'soon'], /--once-idle-ms must be an integer/);
     await usage(['consume', '--broker', 'mqtt://127.0.0.1:1', '--registry', fleet.registry, '--share', 'a/b'], /--share must be/);
     await usage(['report', '--db', join(dir, 'missing.sqlite'), '--dev', 'T-0001'], /database .*missing\.sqlite/);
-    await usage(['report', '--db', db, '--dev', 'T-0001', '--date', '2026-3-2'], /--date must be YYYY-MM-DD/);
+    await usage(['report', '--db', db, '--dev', 'T-0001', '--date', '2026-3-2'], /--date must be a calendar date YYYY-MM-DD/);
     await usage(['report', '--db', db, '--dev', 'T-0001', '--lang', 'fr'], /--lang must be zh or en/);
     await usage(['report', '--db', db, '--dev', 'T-9999'], /no device T-9999 .*known: T-0001/);
     const notDb = join(dir, 'not.sqlite');
