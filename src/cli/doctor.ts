@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { readOnlyFlash } from '../node/flash-folder';
 import { localIso, policyOnFlash, readEntries, type ReadEntry } from '../node/flash-read';
 import { Journal } from '../core/journal/journal';
-import { deviceOf } from '../core/journal/export';
+import { deviceOf, readRecords } from '../core/journal/export';
 import { openPolicy, readPolicyFile } from '../core/policy/store';
 import { yuan } from '../core/checks/format';
 import { describe, REASONS, type Lang, type Reason, type ReasonName } from '../core/reasons/catalog';
@@ -100,6 +100,21 @@ export function doctor(dataDir: string, lang: Lang): { device: string | null; fi
   const w = unackedFinding(hal, j, entries, lastT, tz, lang);
   if (w) findings.push(w);
   findings.push(...flashFindings(entries, tz, lang));
+  // Damage on the flash now that no flash-damage entry names yet (the terminal has not booted, or
+  // its scrubber has not reached the segment): the seqs the readable entries skip, and the file.
+  const problem = readRecords(hal, () => {});
+  const skipped: [number, number][] = [];
+  for (let i = 1; i < entries.length; i++) if (entries[i]!.seq > entries[i - 1]!.seq + 1) skipped.push([entries[i - 1]!.seq + 1, entries[i]!.seq - 1]);
+  if (problem && !findings.some((f) => f.title === 'FLASH_DAMAGE')) {
+    const n = countOf(skipped);
+    const which = ranges(skipped, zh);
+    const cause = causeWords(problem.replace(/^segment /, ''), zh);
+    findings.push({ open: true, urgency: 1, title: 'FLASH_DAMAGE', count: n || undefined,
+      message: zh ? `存储损坏：${n ? `第 ${which} 条流水（共 ${n} 条）已无法读取` : '有记录已无法读取'}，原因：${cause}。终端下次开机或空闲自检时会记录这次损坏并告警，其余流水不受影响。`
+        : `Flash damage: ${n ? (n === 1 ? `journal entry ${which}` : `journal entries ${which} (${n} in all)`) + ' can no longer be read' : 'records can no longer be read'}; cause: ${cause}. The terminal records and alerts it at its next boot or idle check; every other entry is unaffected.`,
+      remedy: zh ? '请开机让终端记录损坏并继续上送；若损坏反复出现，请联系服务商检测或更换存储芯片。'
+        : 'Power the terminal on: it records the damage and uploads go on. If damage keeps recurring, have the flash chip checked or replaced.' });
+  }
 
   // What the latest decision still ran into is open now; the rest was seen earlier and is history.
   const seen = reasonsSeen(entries);

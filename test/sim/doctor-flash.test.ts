@@ -18,6 +18,9 @@ describe('doctor on a damaged flash', () => {
     expect(segs.length).toBeGreaterThan(1);
     const old = join(dir, 'j', segs[0]!);
     const b = readFileSync(old); b[5000] ^= 0x04; writeFileSync(old, b);
+    // Before the terminal boots again, doctor finds the damage itself.
+    const before = doctor(dir, 'en').findings.find((f) => f.title === 'FLASH_DAMAGE');
+    expect(before?.message).toMatch(/can no longer be read; cause: flash file j\/\d+ failed its check.*at its next boot/);
     // The next day: the terminal reports the damage at boot, trades, and refuses forged commands.
     await run([card('NEXT'), ...Array.from({ length: 30 }, () => ({ cmd: { kind: 'lock', forge: true } })), { at: '+40m', ...card('LATER') }],
       { keep: true, dataDir: dir, start: '2026-03-03T10:00:00+08:00' });
