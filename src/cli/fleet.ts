@@ -13,6 +13,7 @@ import { existsSync, statSync } from 'node:fs';
 import { writeFileSync } from 'node:fs';
 import type { FleetEvent } from '../fleet/consumer';
 import { commandArgs, parseDuration, sendCommand } from '../fleet/send';
+import { verifyExport } from '../core/journal/verify-export';
 import { COMMAND_KINDS, CounterDamaged, lastCounter } from '../fleet/commands';
 import { FLEET_RE, Registry, registryFleet } from '../fleet/registry';
 import { readSecretKey } from '../node/keys';
@@ -138,6 +139,12 @@ function exportCmd({ values: v, out }: Parsed): number {
     try { writeFileSync(file, r.value.bytes); } catch (e) { throw new UsageError(`--out ${file}: ${(e as NodeJS.ErrnoException).code ?? 'cannot be written'}`); }
     const missing = gapsOf(st.value, dev, 'en').filter((g) => g.cause === 'missing' && g.to !== null && g.to < r.value.lastSeq);
     for (const g of missing) process.stderr.write(`warning: the fleet lacks seq ${g.from}..${g.to} of ${dev}: ${g.why}\n`);
+    // The fleet checks its own copy before handing it over: a damaged store must not pass for a journal.
+    const check = verifyExport(r.value.bytes, null);
+    if (!check.valid) {
+      throw new CheckFailed(`the fleet's copy of ${dev} does not verify (record ${check.firstBad?.index}: ${check.firstBad?.reason}); ` +
+        (missing.length ? 'it lacks entries the terminal has not re-sent yet' : 'the store is damaged: restore it, or rebuild it from the terminals\' re-sends') + `. ${file} was written for inspection`);
+    }
     out(`exported ${r.value.records} records of ${dev} (seq ${r.value.firstSeq}..${r.value.lastSeq}, ${r.value.seals} seals, ${r.value.bytes.length} bytes) to ${file}; check it with \`preflight journal verify ${file} --pub REGISTRY/${dev}.pub\``);
     return 0;
   } finally { st.value.close(); }

@@ -4,7 +4,7 @@
 // key (device.pub), following the rotation. The consumer followed the rotation too (no alerts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
@@ -62,6 +62,20 @@ describe('fleet export', () => {
     const bad = Buffer.from(fleets); bad[bad.length - 200] ^= 1;
     writeFileSync(join(dir, 'bad.cbor'), bad);
     expect(cli('journal', 'verify', join(dir, 'bad.cbor'), '--pub', join(data, 'device.pub')).code).toBe(1);
+  });
+
+  it('a damaged store does not pass for a journal: export checks its own copy and says so, exit 1', () => {
+    const copy = join(dir, 'damaged.sqlite');
+    copyFileSync(db, copy);
+    const d = new Database(copy);
+    try {
+      const s = d.prepare(`SELECT seq, bytes FROM seals WHERE dev = 'T-0001' ORDER BY seq LIMIT 1`).get() as { seq: number; bytes: Uint8Array };
+      const b = Buffer.from(s.bytes); b[b.length - 10] ^= 1;                   // one bit of a signature
+      d.prepare(`UPDATE seals SET bytes = ? WHERE dev = 'T-0001' AND seq = ?`).run(b, s.seq);
+    } finally { d.close(); }
+    const r = cli('fleet', 'export', '--db', copy, '--dev', 'T-0001', '--out', join(dir, 'damaged.cbor'));
+    expect(r.code, r.out + r.err).toBe(1);
+    expect(r.err).toMatch(/does not verify .*signature.*the store is damaged/);
   });
 
   it('bad usage is one line and exit 2', () => {
