@@ -10,6 +10,7 @@ import { readOnlyFlash } from '../node/flash-folder';
 import { localIso, policyOnFlash, readEntries, type ReadEntry } from '../node/flash-read';
 import { Journal } from '../core/journal/journal';
 import { deviceOf, readRecords } from '../core/journal/export';
+import { segNumbers } from '../core/journal/segments';
 import { openPolicy, readPolicyFile } from '../core/policy/store';
 import { yuan } from '../core/checks/format';
 import { describe, REASONS, type Lang, type Reason, type ReasonName } from '../core/reasons/catalog';
@@ -60,9 +61,19 @@ export function doctor(dataDir: string, lang: Lang): { device: string | null; fi
   const zh = lang === 'zh';
   const say = (r: Reason) => describe(r, lang);
   const entries = readEntries(hal);
-  if (!entries.length) throw new UsageError(`--data ${dataDir}: no journal found (has this terminal booted?)`);
-  const dev = deviceOf(hal);
-  if (dev === null) throw new UsageError(`--data ${dataDir}: no journal found (has this terminal booted?)`);
+  const dev0 = entries.length ? deviceOf(hal) : null;
+  if (!entries.length || dev0 === null) {
+    // Segments on the flash but no readable journal (no entry, or none that names the device): that is
+    // damage, not a terminal that never booted.
+    const problem = segNumbers(hal).length ? readRecords(hal, () => {}) : null;
+    if (!problem) throw new UsageError(`--data ${dataDir}: no journal found (has this terminal booted?)`);
+    const cause = causeWords(problem.replace(/^segment /, ''), zh);
+    return { device: null, counts: {}, findings: [{ open: true, urgency: 0, title: 'FLASH_DAMAGE',
+      message: zh ? `存储损坏：流水已无法读取（只剩 ${entries.length} 条可读），原因：${cause}。` : `Flash damage: the journal can no longer be read (${entries.length === 1 ? "1 entry" : `${entries.length} entries`} left readable); cause: ${cause}.`,
+      remedy: zh ? '终端下次开机会记录这次损坏：能从检查点确定流水位置就继续交易，否则拒绝交易（STATE_LOST），而不是另起一条流水。平台保存着已确认的流水（preflight fleet export）；请联系服务商检测存储芯片。'
+        : 'The terminal records the damage at its next boot: it trades on if its checkpoint tells where the journal stood, else it refuses (STATE_LOST) rather than start a second chain. The fleet holds what it acknowledged (preflight fleet export); have the service provider check the flash chip.' }] };
+  }
+  const dev = dev0!;
   const lastT = entries.reduce((m, e) => Math.max(m, e.t), 0);
   const tz: Transitions = policyOnFlash(hal)?.site.tz ?? [[0, 0]];
   const when = (s: Seen): Pick<Finding, 'at' | 'ref' | 'amount' | 'batch'> => ({
@@ -237,7 +248,7 @@ function whenText(f: Finding, L: Lang): string | null {
 
 /** Doctor's answer as people read it. */
 export function doctorText(d: ReturnType<typeof doctor>, L: Lang): string {
-  const out: string[] = [L === 'zh' ? `终端 ${d.device} 体检结果：` : `Terminal ${d.device}:`];
+  const out: string[] = [L === 'zh' ? `终端 ${d.device ?? '（未知）'} 体检结果：` : `Terminal ${d.device ?? '(unknown)'}:`];
   const show = (title: string, fs: Finding[], from: number) => {
     if (!fs.length) return;
     out.push(title);

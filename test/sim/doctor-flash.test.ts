@@ -41,4 +41,17 @@ describe('doctor on a damaged flash', () => {
     const words = zh.replace(/--[a-z-]+|[A-Z][A-Z0-9_]+|j\/\d+|\b[A-Z]+\d+\b|T-[A-Z0-9]+/g, '').match(/[a-z]{3,}/gi) ?? [];
     expect(words).toEqual([]);
   }, 120_000);
+
+  it('a journal with no readable entry left is flash damage, not a terminal that never booted', async () => {
+    const dir = tmp('pf-doc-rot-');
+    await run([card('G1'), card('G2')], { dataDir: dir });
+    for (const f of readdirSync(join(dir, 'j'))) {
+      const p = join(dir, 'j', f); const b = readFileSync(p);
+      for (let i = 11; i < b.length; i += 97) b[i] ^= 0x5a;
+      writeFileSync(p, b);
+    }
+    const d = doctor(dir, 'en');
+    expect(d.findings[0]).toMatchObject({ title: 'FLASH_DAMAGE', open: true });
+    expect(d.findings[0]!.message).toMatch(/the journal can no longer be read .*cause: flash file j\/\d+ failed its check/);
+  }, 60_000);
 });
