@@ -67,7 +67,7 @@ export function doctor(dataDir: string, lang: Lang): { device: string | null; fi
     // damage, not a terminal that never booted.
     const problem = segNumbers(hal).length ? readRecords(hal, () => {}) : null;
     if (!problem) throw new UsageError(`--data ${dataDir}: no journal found (has this terminal booted?)`);
-    const cause = causeWords(problem.replace(/^segment /, ''), zh);
+    const cause = causeWords(problem, zh);
     return { device: null, counts: {}, findings: [{ open: true, urgency: 0, title: 'FLASH_DAMAGE',
       message: zh ? `存储损坏：流水已无法读取（只剩 ${entries.length} 条可读），原因：${cause}。` : `Flash damage: the journal can no longer be read (${entries.length === 1 ? "1 entry" : `${entries.length} entries`} left readable); cause: ${cause}.`,
       remedy: zh ? '终端下次开机会记录这次损坏：能从检查点确定流水位置就继续交易，否则拒绝交易（STATE_LOST），而不是另起一条流水。平台保存着已确认的流水（preflight fleet export）；请联系服务商检测存储芯片。'
@@ -119,7 +119,7 @@ export function doctor(dataDir: string, lang: Lang): { device: string | null; fi
   if (problem && !findings.some((f) => f.title === 'FLASH_DAMAGE')) {
     const n = countOf(skipped);
     const which = ranges(skipped, zh);
-    const cause = causeWords(problem.replace(/^segment /, ''), zh);
+    const cause = causeWords(problem, zh);
     findings.push({ open: true, urgency: 1, title: 'FLASH_DAMAGE', count: n || undefined,
       message: zh ? `存储损坏：${n ? `第 ${which} 条流水（共 ${n} 条）已无法读取` : '有记录已无法读取'}，原因：${cause}。终端下次开机或空闲自检时会记录这次损坏并告警，其余流水不受影响。`
         : `Flash damage: ${n ? (n === 1 ? `journal entry ${which}` : `journal entries ${which} (${n} in all)`) + ' can no longer be read' : 'records can no longer be read'}; cause: ${cause}. The terminal records and alerts it at its next boot or idle check; every other entry is unaffected.`,
@@ -192,7 +192,7 @@ const countOf = (rs: [number, number][]) => rs.reduce((n, [a, b]) => n + b - a +
 
 /** What the cause of a damage says, in words: the file, and whether it was missing, empty or failed its check. */
 function causeWords(cause: string, zh: boolean): string {
-  const file = /^(\S+?)(?::| is )/.exec(cause)?.[1] ?? '';
+  const file = /^(?:segment )?(\S+?)(?::| is )/.exec(cause)?.[1] ?? '';
   const kind = /missing/.test(cause) ? (zh ? '缺少记录' : 'is missing records') : /empty/.test(cause) ? (zh ? '为空' : 'is empty')
     : (zh ? '校验失败（位翻转或写入中断）' : 'failed its check (a flipped bit or a torn write)');
   return file ? (zh ? `存储文件 ${file} ${kind}` : `flash file ${file} ${kind}`) : (zh ? '存储记录缺失' : 'records are missing');

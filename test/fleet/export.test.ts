@@ -3,21 +3,13 @@
 // byte for byte the terminal's own `journal export`, and `journal verify` accepts it with the first
 // key (device.pub), following the rotation. The consumer followed the rotation too (no alerts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync, execFileSync } from 'node:child_process';
+import { cli, usageError } from '../helpers/cli';
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 
-const cli = (...args: string[]) => {
-  const r = spawnSync('node', ['bin/preflight.js', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-};
-const usageError = (r: ReturnType<typeof cli>, mentions: RegExp) => {
-  expect(r.code, r.err + r.out).toBe(2);
-  expect(r.err.trim().split('\n')).toHaveLength(1);
-  expect(r.err).toMatch(mentions);
-};
 
 let dir: string, data: string, db: string;
 beforeAll(() => {

@@ -1,19 +1,13 @@
 // What an attacker's run found (this stop's helper, with its own scripts): each is refused as bad
 // input, exit 2 and one line, before anything is signed, sent or written.
 import { expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { cli, usageError } from '../helpers/cli';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmp } from '../helpers/device';
 import { isCalendarDate } from '../../src/fleet/serve';
 
-const cli = (...args: string[]) => { const r = spawnSync('node', ['bin/preflight.js', ...args], { encoding: 'utf8', timeout: 60_000 }); return { code: r.status, out: r.stdout, err: r.stderr }; };
-const bad = (r: ReturnType<typeof cli>, re: RegExp) => {
-  expect(r.code, r.err).toBe(2);
-  expect(r.err.trim().split('\n')).toHaveLength(1);
-  expect(r.err).toMatch(re);
-  expect(r.err).not.toMatch(/\n\s+at /);
-};
+const bad = usageError;
 
 const dir = tmp('pf-refusals-');
 const reg = join(dir, 'registry');

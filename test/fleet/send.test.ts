@@ -3,22 +3,13 @@
 // journals it and denies sales with DEVICE_LOCKED; the counter lives in the registry; bad usage is
 // one line and exit 2; a broker that does not acknowledge is exit 1.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync, execFileSync } from 'node:child_process';
+import { cli, usageError } from '../helpers/cli';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort, startMosquitto, type Mosquitto } from './helpers/brokers';
 
-const cli = (...args: string[]) => {
-  const r = spawnSync('node', ['bin/preflight.js', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-};
-const usageError = (r: ReturnType<typeof cli>, mentions: RegExp) => {
-  expect(r.code, r.err + r.out).toBe(2);
-  expect(r.err.trim().split('\n')).toHaveLength(1);
-  expect(r.err).toMatch(mentions);
-  expect(r.err).not.toMatch(/\n\s+at /);
-};
 const jsonLines = (s: string) => s.trim().split('\n').map((l) => JSON.parse(l));
 
 let broker: Mosquitto, dir: string, data: string, reg: string, opKey: string;

@@ -1,22 +1,13 @@
 // The `preflight` command as users run it (SPEC §2): exit 0 success, 1 a failed check, 2 bad usage
 // or input with one line on stderr and never a stack trace.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { cli, usageError } from '../helpers/cli';
 import { spawnSync, execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmp } from '../helpers/device';
 import { demoPolicyJson } from '../helpers/policy';
 
-const cli = (...args: string[]) => {
-  const r = spawnSync('node', ['bin/preflight.js', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-};
-const usageError = (r: ReturnType<typeof cli>, mentions: RegExp) => {
-  expect(r.code, r.err + r.out).toBe(2);
-  expect(r.err.trim().split('\n')).toHaveLength(1);
-  expect(r.err).toMatch(mentions);
-  expect(r.err).not.toMatch(/\n\s+at /);
-};
 
 let dir: string;
 beforeAll(() => {

@@ -4,6 +4,7 @@
 
 import type { Lang } from './names';
 import { fillIn, WHY, whyEn, type Figures, type WhyCode } from './why';
+import { SIGNED_WORDS, word } from './words';
 
 export const WHY_ZH: Record<WhyCode, string> = {
   // Policy fields (SPEC §4). {path} is the field as written in the JSON, e.g. hours.mon[0][1].
@@ -121,9 +122,8 @@ export function sentenceIn(text: string, lang: Lang): string {
   });
   for (const [re, code, names] of templates) {
     const m = re.exec(text);
-    if (m) return whyText(code, Object.fromEntries(names.map((n, i) => [n, n === 'what' ? whatWord(m[i + 1]!) : m[i + 1]!])), 'zh');
+    if (m) return whyText(code, Object.fromEntries(names.map((n, i) => [n, n === 'what' ? word(SIGNED_WORDS, m[i + 1]!, 'zh') : m[i + 1]!])), 'zh');
   }
   return text;
 }
 
-const whatWord = (w: string) => ({ policy: '策略', command: '指令', manifest: '镜像清单', ack: '确认' } as Record<string, string>)[w] ?? w;
