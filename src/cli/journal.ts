@@ -52,7 +52,7 @@ export const JOURNAL: Command[] = [{
         : `valid: ${r.entries} entries of ${r.dev ?? '(device not named)'} (seq ${r.firstSeq}..${r.lastSeq}), ${r.seals} seals, sealed through ${sealed}`
           + `${r.unsealed ? `, ${r.unsealed} unsealed at the end` : ''}`
           + `${r.lost.length ? `; lost to flash damage: ${ranges} (explained by the terminal's own sealed entry)` : ''}`
-          + `${r.unverifiable ? `; ${r.unverifiable} entries kept but no longer verifiable` : ''}`);
+          + `${r.unverifiable ? `; ${r.unverifiable === 1 ? "1 entry" : `${r.unverifiable} entries`} kept but no longer verifiable` : ''}`);
       if (r.keyFrom === 'header') {
         const k = r.header!.firstKey.slice(0, 16), d = r.header!.dev;
         out(zh ? `注意：首个公钥 ${k}… 取自导出文件本身；请与登记处的副本（REGISTRY/${d}.pub）核对，或用 --pub 指定`
