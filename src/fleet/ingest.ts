@@ -3,12 +3,13 @@
 // replays, forgeries and unknown senders become alert rows, never trusted rows. Synchronous: when
 // `handle` returns, everything it decided is committed, so the caller may acknowledge the message.
 
-import { decode } from '../core/codec/cbor';
+import { decode, decodeMaps } from '../core/codec/cbor';
 import { chainHash, parseEntry } from '../core/journal/entry';
 import { newChain, verifyRecords, type ChainState } from '../core/journal/verify';
 import { REASONS, type Reason } from '../core/reasons/catalog';
 import { ALERT_KINDS, isAlertKind } from '../core/telemetry/alerts';
 import { parseTopic, type Kind } from '../core/telemetry/topics';
+import { readHealth, readPreview } from '../core/telemetry/wire';
 import { equalBytes, fromHex, toHex } from '../core/util/bytes';
 import { classify, readBatch, type Batch, type BatchEntry } from './batch';
 import type { Registry } from './registry';
@@ -275,20 +276,19 @@ export class Ingest {
   }
 
   private health(h: Handled, payload: Uint8Array, retained: boolean): void {
-    const d = decodeMap(payload);
-    if (!d) { this.alert(h, { kind: 'malformed', severity: 'warn', seq: null, why: 'health: expected a map' }); return; }
+    const v = decodeMaps(payload, 'health'), d = v.ok ? readHealth(v.value) : null;
+    if (!d) { this.alert(h, { kind: 'malformed', severity: 'warn', seq: null, why: 'health: expected a map with the keys of core/telemetry/wire.ts' }); return; }
     if (!retained) this.store.setHealth(h.dev, json(d), this.now());
   }
 
   private decisionTopic(h: Handled, payload: Uint8Array): void {
-    const d = decodeMap(payload);
-    const ok = d && isSeq(d.seq) && typeof d.verdict === 'string' && Array.isArray(d.reasons) && d.reasons.every((x: unknown) => typeof x === 'string') && isSeq(d.t);
-    if (!ok) { this.alert(h, { kind: 'malformed', severity: 'warn', seq: null, why: 'decision: expected {seq, ref, verdict, reasons, t}' }); return; }
+    const v = decode(payload, 'decision'), d = v.ok ? readPreview(v.value) : null;
+    if (!d) { this.alert(h, { kind: 'malformed', severity: 'warn', seq: null, why: 'decision: expected [seq, ref, verdict, reasons, t] (core/telemetry/wire.ts)' }); return; }
     const off = this.store.device(h.dev)?.utc_offset_min ?? 0;
     this.store.decision({
-      dev: h.dev, seq: d.seq, stage: 'preflight', ref: typeof d.ref === 'string' ? d.ref : null, verdict: d.verdict, t: d.t,
+      dev: h.dev, seq: d.seq, stage: 'preflight', ref: d.ref, verdict: d.verdict, t: d.t,
       localDate: new Date(d.t + off * 60_000).toISOString().slice(0, 10), verified: false,
-      reasons: (d.reasons as string[]).map((name) => ({ name, severity: (REASONS as Record<string, { severity: string }>)[name]?.severity })),
+      reasons: d.reasons.map((name) => ({ name, severity: (REASONS as Record<string, { severity: string }>)[name]?.severity })),
     });
   }
 

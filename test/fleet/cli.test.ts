@@ -13,6 +13,7 @@ import { Ingest } from '../../src/fleet/ingest';
 import { Registry } from '../../src/fleet/registry';
 import { Store } from '../../src/fleet/store';
 import { encode } from '../../src/core/codec/cbor';
+import { previewBody } from '../../src/core/telemetry/wire';
 import { useNativeCrypto } from '../../src/fleet/native';
 import { freePort } from './helpers/brokers';
 import { makeFleet, type Fleet } from './helpers/terminals';
@@ -30,7 +31,7 @@ beforeAll(() => {
   const t = fleet.terminals[0]!;
   for (const b of t.gen.batches()) ing.handle(`preflight/v1/demo/${t.dev}/journal`, b);
   // One more decision known only from the live topic (its journal entry not uploaded yet).
-  ing.handle(`preflight/v1/demo/${t.dev}/decision`, encode({ seq: 99, ref: 'LIVE', verdict: 'deny', reasons: ['HOURS_CLOSED'], t: t.gen.startMs + 99 * 60_000 }));
+  ing.handle(`preflight/v1/demo/${t.dev}/decision`, encode(previewBody(99, 'LIVE', 'deny', [{ name: 'HOURS_CLOSED' }], t.gen.startMs + 99 * 60_000)));
   st.value.close();
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -9,6 +9,7 @@ import { decode, encode } from '../../src/core/codec/cbor';
 import { encodeEntry, parseEntry } from '../../src/core/journal/entry';
 import { newChain, verifyRecords } from '../../src/core/journal/verify';
 import { sign1 } from '../../src/core/crypto/cose';
+import { healthBody, previewBody } from '../../src/core/telemetry/wire';
 import { Consumer } from '../../src/fleet/consumer';
 import { ackPayload } from '../../src/fleet/acks';
 import { classify } from '../../src/fleet/batch';
@@ -232,14 +233,18 @@ describe('the other topics', () => {
   it('status, health, decision and alert update the device and tables; a different key in a birth is critical', () => {
     consumer.handle(T(A, 'status'), encode({ online: true, dev: A.dev, pub: 'ab'.repeat(32), abi: 1, seq: 0, policyVersion: 1, t: 1 }));
     expect(alerts('key-mismatch')).toMatchObject([{ dev: A.dev, severity: 'critical' }]);
-    consumer.handle(T(A, 'health'), encode({ heapFree: 100, storageFree: 200, unsealed: 3 }));
+    consumer.handle(T(A, 'health'), encode(healthBody({ heapFree: 100, storageFree: 200, unsealed: 3 })));
     expect(store.device(A.dev)).toMatchObject({ online: 1 });
     expect(JSON.parse(rows('SELECT health FROM devices WHERE dev = ?', A.dev)[0].health)).toMatchObject({ unsealed: 3 });
     consumer.handle(T(A, 'status'), encode({ online: false, dev: A.dev }));
     expect(store.device(A.dev)!.online).toBe(0);
     // A decision known from the live topic first, then from its verified journal entry.
-    consumer.handle(T(A, 'decision'), encode({ seq: 2, ref: 'R1', verdict: 'deny', reasons: ['GEO_OUTSIDE'], t: A.gen.startMs + 60_000 }));
+    consumer.handle(T(A, 'decision'), encode(previewBody(2, 'R1', 'deny', [{ name: 'GEO_OUTSIDE' }], A.gen.startMs + 60_000)));
     expect(rows('SELECT verified, local_date FROM decisions WHERE dev = ? AND seq = 2', A.dev)).toEqual([{ verified: 0, local_date: '2026-03-02' }]);
+    // The text-keyed preview of format 1 is not a preview: alerted as malformed, nothing stored.
+    consumer.handle(T(A, 'decision'), encode({ seq: 3, ref: 'R2', verdict: 'deny', reasons: ['GEO_OUTSIDE'], t: A.gen.startMs }));
+    expect(alerts('malformed').at(-1)).toMatchObject({ why: expect.stringContaining('decision: expected [seq, ref, verdict, reasons, t]') });
+    expect(rows('SELECT seq FROM decisions WHERE dev = ? AND seq = 3', A.dev)).toEqual([]);
     consumer.handle(T(A), A.gen.batches()[0]!);
     expect(rows('SELECT verified FROM decisions WHERE dev = ? AND seq = 2', A.dev)).toEqual([{ verified: 1 }]);
     consumer.handle(T(A, 'alert'), encode({ kind: 'JUMP_CODE_SUSPECTED', detail: { ref: 'R9', mcc: '5411' }, seq: 9, t: 1 }));

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dispatch } from '../../src/cli/dispatch';
 import { encode } from '../../src/core/codec/cbor';
+import { healthBody } from '../../src/core/telemetry/wire';
 import { rec } from '../../src/core/journal/records';
 import { Ingest } from '../../src/fleet/ingest';
 import { Registry } from '../../src/fleet/registry';
@@ -29,7 +30,7 @@ beforeAll(() => {
   const [a, b, c] = fleet.terminals;
   // T-0001: every batch; its heartbeat says it holds up to 50 (2 not sealed or sent yet).
   for (const p of a!.gen.batches()) ing.handle(`preflight/v1/demo/${a!.dev}/journal`, p);
-  ing.handle(`preflight/v1/demo/${a!.dev}/health`, encode({ seq: 50, unsealed: 2 }));
+  ing.handle(`preflight/v1/demo/${a!.dev}/health`, encode(healthBody({ seq: 50, unsealed: 2 })));
   // T-0002: its second batch was lost on the way; the third is parked behind the gap.
   const bb = b!.gen.batches();
   ing.handle(`preflight/v1/demo/${b!.dev}/journal`, bb[0]!);

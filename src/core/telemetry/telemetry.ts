@@ -13,6 +13,7 @@ import { parseEntry } from '../journal/entry';
 import type { Reason } from '../reasons/names';
 import type { AlertKind } from './alerts';
 import { topic, type Kind } from './topics';
+import { healthBody, previewBody } from './wire';
 
 /** The first re-send of unacknowledged data comes this long after it was sent (HAL monotonic time, virtual in the simulator). */
 export const RESEND_AFTER_MS = 30_000;
@@ -131,7 +132,7 @@ export class Telemetry {
   }
 
   decision(seq: number, ref: string, verdict: string, reasons: Reason[]): void {
-    this.publish('decision', { seq, ref, verdict, reasons: reasons.map((r) => r.name), t: this.d.now() });
+    this.publish('decision', previewBody(seq, ref, verdict, reasons, this.d.now()));
   }
 
   alert(kind: AlertKind, detail: Record<string, unknown>, seq: number): void {
@@ -188,7 +189,7 @@ export class Telemetry {
       this.backoffMs = Math.min(this.backoffMs * 2, RESEND_MAX_MS);
     }
     if (now - this.lastHealthMs >= heartbeatS * 1000 || this.lastHealthMs === 0) {
-      if (this.publish('health', { ...this.d.health(), ...this.waitingBody() })) this.lastHealthMs = now || 1;
+      if (this.publish('health', healthBody({ ...this.d.health(), ...this.waitingBody() }))) this.lastHealthMs = now || 1;
     }
   }
 

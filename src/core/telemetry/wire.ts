@@ -1,0 +1,50 @@
+// The compact forms of the two messages a terminal sends most often besides the journal (SPEC §7,
+// issue 18: a small data plan). A `decision` preview goes out with every sale, a `health` heartbeat
+// every few minutes; as text-keyed maps they cost 47 and 155 bytes, most of it key names. Here:
+//   decision  [seq, ref, verdict, [reason, ...], t]   verdict and reasons as codes of the published
+//             tables (VERDICTS below, REASON_NAMES in reasons/names.ts, append-only), a name where a
+//             newer firmware sends one the table lacks
+//   health    a map with integer keys from HEALTH_KEYS (key i + 1), unknown names kept as text
+// The fleet reads both back into named objects; previews stay unverified either way.
+
+import { REASON_NAMES, type ReasonName } from '../reasons/names';
+
+export const VERDICTS = ['allow', 'review', 'deny'] as const;
+
+/** Heartbeat fields in key order: key i + 1 is HEALTH_KEYS[i]. Append-only. */
+export const HEALTH_KEYS = ['heapFree', 'storageFree', 'batch', 'battery', 'uptimeS', 'fw', 'version', 'policyVersion',
+  'unsealed', 'seq', 'ackSeq', 'unacked'] as const;
+
+export interface Preview { seq: number; ref: string | null; verdict: string; reasons: string[]; t: number }
+
+const code = (table: readonly string[], name: string): number | string => { const i = table.indexOf(name); return i < 0 ? name : i; };
+const name = (table: readonly string[], c: unknown): string | null =>
+  typeof c === 'number' ? table[c] ?? null : typeof c === 'string' ? c : null;
+const isSeq = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+
+export function previewBody(seq: number, ref: string, verdict: string, reasons: readonly { name: ReasonName }[], t: number): unknown[] {
+  return [seq, ref, code(VERDICTS, verdict), reasons.map((r) => code(REASON_NAMES, r.name)), t];
+}
+
+/** A decoded `decision` payload as a preview; null when it does not have the shape. */
+export function readPreview(v: unknown): Preview | null {
+  if (!Array.isArray(v) || v.length !== 5 || !isSeq(v[0]) || !isSeq(v[4]) || !Array.isArray(v[3])) return null;
+  const verdict = name(VERDICTS, v[2]);
+  const reasons = (v[3] as unknown[]).map((x) => name(REASON_NAMES, x));
+  if (verdict === null || reasons.some((r) => r === null)) return null;
+  return { seq: v[0], ref: typeof v[1] === 'string' ? v[1] : null, verdict, reasons: reasons as string[], t: v[4] };
+}
+
+export function healthBody(h: Record<string, unknown>): Map<number | string, unknown> {
+  const m = new Map<number | string, unknown>();
+  for (const k of Object.keys(h)) if (h[k] !== undefined) m.set(code(HEALTH_KEYS, k), h[k]);
+  return m;
+}
+
+/** A decoded `health` payload with its field names back; null when it is not a map. */
+export function readHealth(v: unknown): Record<string, unknown> | null {
+  if (!(v instanceof Map)) return null;
+  const o: Record<string, unknown> = {};
+  for (const [k, x] of v) { const n = name(HEALTH_KEYS, k); if (n === null) return null; o[n] = x instanceof Map ? Object.fromEntries(x) : x; }
+  return o;
+}
