@@ -313,6 +313,11 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
     if (net) {
       const p = await publishOnce(net.url, cmdTopic, bytes);
       if (!p.ok) emit({ event: 'command', kind: cmd.kind, accepted: false, why: `not sent: ${p.error}` });
+      // A connected terminal gets it through the broker before the scenario's next event (bounded);
+      // an offline one at its next connect (persistent session).
+      for (const t0 = Date.now(); p.ok && port?.connected() && !port.inbox.some((m) => 'topic' in m && m.topic === cmdTopic) && Date.now() - t0 < 2000;) {
+        await new Promise((r) => setTimeout(r, 5));
+      }
       await pumpNet();
     } else if (vm) {
       const r = (vm as DeviceVM).event({ t: 'net.msg', topic: cmdTopic, payload: bytes });

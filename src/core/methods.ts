@@ -1,12 +1,12 @@
 // The methods a payment app and the firmware call through `agent.call(method, json)` (SPEC §1).
 // device/README.md documents them; this table is authoritative. Nothing here measures or writes
 // test data: the bench bundle (bench/agent-bench.ts) adds its hooks to a copy of this table.
+// There is no journal export here: a whole journal (megabytes of flash) does not fit a terminal's
+// heap as one hex string; the host reads the flash itself (`preflight journal export --data DIR`).
 
 import { hexArg, type Method } from './boundary';
 import { runHalContract } from './hal/contract';
-import { exportJournal } from './journal/export';
 import { selftest } from './selftest';
-import { toHex } from './util/bytes';
 import { ok } from './util/result';
 
 export const METHODS: Record<string, Method> = {
@@ -30,6 +30,5 @@ export const METHODS: Record<string, Method> = {
   selftest: () => ok(selftest()),
   halContract: (a) => ok(runHalContract(a.hal)),
   rotateKey: (a) => a.sealing.rotateKey(),
-  exportJournal: (a) => { const e = exportJournal(a.hal); return ok({ hex: toHex(e.bytes), records: e.records, warning: e.warning }); },
 };
 

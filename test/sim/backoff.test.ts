@@ -1,20 +1,21 @@
 // The re-send schedule itself (SPEC §7), on the fake HAL's virtual clock: each batch goes out once,
 // then one probe batch per backoff step, 30 s doubling to the 15-minute cap, each wait jittered into
 // [0.75, 1] of the step; an ack that covers a probe pulls the rest at once and starts the backoff over.
+// And the upload window (issue 18): sealed batches wait `uploadEveryS`, unless flushed or at a connect.
 import { describe, expect, it } from 'vitest';
 import { encode } from '../../src/core/codec/cbor';
 import { fakeHal } from '../../src/core/hal/fake';
 import { JITTER_FLOOR, RESEND_AFTER_MS, RESEND_MAX_MS, Telemetry, type Outbox } from '../../src/core/telemetry/telemetry';
 
 /** One-entry batches up to the sealed mark; both marks are the test's to move. */
-function rig(seed = 7) {
+function rig(seed = 7, uploadEveryS = 0) {
   const hal = fakeHal(Date.UTC(2026, 2, 2, 1), seed);
   const outbox: Outbox & { ackSeq: number; sealedSeq: number } = {
     sealedSeq: 0, ackSeq: 0,
     batchFrom: (seq) => (seq > outbox.sealedSeq ? null : { records: [encode({ seq })], lastSeq: seq }),
   };
   const tel = new Telemetry({ hal, cfg: { dev: 'T-B', fleet: 'f' }, outbox, now: () => hal.clock.wallMs(), birth: () => ({}), health: () => ({}),
-    settings: () => ({ heartbeatS: 86_400, uploadBatch: 32 }) });
+    settings: () => ({ heartbeatS: 86_400, uploadBatch: 32, uploadEveryS }) });
   const journal = () => hal.sent.filter((m) => m.topic.endsWith('/journal')).length;
   return { hal, outbox, tel, journal };
 }
@@ -82,5 +83,33 @@ describe('re-send backoff (SPEC §7)', () => {
     tel.onConnect();
     expect(status()).toHaveLength(3);
     expect(status()[2]!.retain).toBe(true);
+  });
+});
+
+describe('the upload window (issue 18: every message costs framing, a PUBACK and a signed ack)', () => {
+  it('sealed batches wait uploadEveryS from the first one, then all go in that pump', () => {
+    const { hal, outbox, tel, journal } = rig(7, 300);
+    tel.onBoot();
+    outbox.sealedSeq = 1; tel.pump();
+    expect(journal()).toBe(0);
+    for (let k = 2; k <= 4; k++) { hal.set.advance(60_000); outbox.sealedSeq = k; tel.pump(); }
+    expect(journal()).toBe(0);
+    hal.set.advance(119_000); tel.pump();
+    expect(journal()).toBe(0);
+    hal.set.advance(1_000); tel.pump();             // 300 s since seq 1 was seen sealed
+    expect(journal()).toBe(4);
+    outbox.sealedSeq = 5; tel.pump();               // the window starts again with the next batch
+    expect(journal()).toBe(4);
+  });
+
+  it('a flush (a seal not made by the timer) and a connect send what waits at once', () => {
+    const { hal, outbox, tel, journal } = rig(7, 300);
+    tel.onBoot();
+    outbox.sealedSeq = 2; tel.pump();
+    tel.flush();
+    expect(journal()).toBe(2);
+    hal.set.online(false); outbox.sealedSeq = 5; tel.pump(); tel.onDisconnect();
+    hal.set.online(true); tel.onConnect();
+    expect(journal()).toBe(2 + 1 + 3);              // the connect's probe of the unacknowledged 1, then 3..5 at once
   });
 });

@@ -195,6 +195,13 @@ describe('upload batches', () => {
     expect(from - 1).toBe(j.sealedSeq);
     expect(batches).toBeGreaterThan(1);
     expect(j.batchFrom(2)!.records.length - 1).toBeGreaterThan(32);     // the outage's entries travel whole, with their seal
+    // With a byte budget, whole batches follow one another until the records reach it; each message verifies alone.
+    expect(j.batchFrom(1, 1)!.lastSeq).toBe(j.batchFrom(1)!.lastSeq);   // a budget of 1 byte: still one whole batch
+    const all = j.batchFrom(1, 1 << 20)!;
+    expect(all.lastSeq).toBe(j.sealedSeq);
+    const va = verifyRecords(all.records, r.agent.sealing.key.pub);
+    expect(va.valid, va.firstBad?.reason).toBe(true);
+    expect(all.records.filter((x) => x[0] === 0xd2).length).toBe(batches);   // every seal travels (the fleet's copy is the terminal's)
     cleanup(r.dir);
   });
 });

@@ -10,7 +10,7 @@ import { HAL_ABI, type Hal, type HalEvent } from '../hal/types';
 import { Journal, type RecoveryReport } from '../journal/journal';
 import { rec } from '../journal/records';
 import { parseTopic } from '../telemetry/topics';
-import { Telemetry } from '../telemetry/telemetry';
+import { Telemetry, UPLOAD_EVERY_S } from '../telemetry/telemetry';
 import { toHex } from '../util/bytes';
 import { fail, ok, type Result } from '../util/result';
 import { readAck, type AckOutcome } from './acks';
@@ -58,10 +58,10 @@ export class Agent {
       hal, cfg, outbox: this.journal, now: this.ctx.now,
       birth: () => { const s = this.status(); return { dev: s.dev, pub: s.pub, abi: s.abi, seq: s.seq, policyVersion: s.policyVersion }; },
       health: () => this.health(),
-      settings: () => ({ heartbeatS: this.policy.policy?.telemetry.heartbeatS ?? 300, uploadBatch: this.policy.policy?.telemetry.uploadBatch ?? 32 }),
+      settings: () => { const te = this.policy.policy?.telemetry; return { heartbeatS: te?.heartbeatS ?? 300, uploadBatch: te?.uploadBatch ?? 32, uploadEveryS: te?.uploadEveryS ?? UPLOAD_EVERY_S }; },
     });
     this.tx.onDecision = (seq, a) => this.telemetry.decision(seq, a.ref, a.verdict, a.reasons);
-    this.sealing.onSealed = () => this.telemetry.pump();
+    this.sealing.onSealed = (now) => (now ? this.telemetry.flush() : this.telemetry.pump());
   }
 
   now(): number { return this.ctx.now(); }
@@ -122,7 +122,7 @@ export class Agent {
   }
 
   /** Clean shutdown: everything sealed and uploaded once more, then the retained offline status (SPEC §7). */
-  shutdown(): void { this.noise.flush(); this.sealing.sealNow(); this.journal.writeCheckpoint(); this.telemetry.pump(); this.telemetry.onShutdown(); }
+  shutdown(): void { this.noise.flush(); this.sealing.sealNow(); this.journal.writeCheckpoint(); this.telemetry.flush(); this.telemetry.onShutdown(); }
 
   /** What the platform tells the agent: the link, a tick, or a message on `cmd` or `ack`; a command is answered. */
   onEvent(ev: HalEvent): { command?: CommandOutcome } | null {

@@ -14,8 +14,8 @@ export const DEFAULT_SEALING = { maxUnsealedEntries: 16, maxUnsealedS: 60 };
 
 export class Sealing {
   key!: DeviceKey;
-  /** Told after every seal that succeeded (telemetry uploads what is now sealed). */
-  onSealed: () => void = () => {};
+  /** Told after every seal that succeeded: `now` unless the timer made it (telemetry then sends at once, else at the end of its upload window). */
+  onSealed: (now: boolean) => void = () => {};
 
   constructor(private ctx: Context) {}
 
@@ -31,13 +31,13 @@ export class Sealing {
   sealIfDue(s: { maxUnsealedEntries: number; maxUnsealedS: number }): boolean {
     const j = this.ctx.journal;
     const due = j.unsealed >= s.maxUnsealedEntries || (j.unsealed > 0 && this.ctx.now() - j.oldestUnsealedT >= s.maxUnsealedS * 1000);
-    return due ? this.sealNow() : false;
+    return due ? this.sealNow(false) : false;
   }
 
-  /** Seals now. Journals signer failure (once) and recovery. */
-  sealNow(): boolean {
+  /** Seals now. Journals signer failure (once) and recovery. `upload`: the seal goes out at once (not the timer's). */
+  sealNow(upload = true): boolean {
     const j = this.ctx.journal;
-    if (j.unsealed === 0) return true;
+    if (j.unsealed === 0) { if (upload) this.onSealed(true); return true; }   // sealed already: what waits goes now
     // The old key must not seal past its own rotation: finish the switch first or count it a failure.
     if (this.rotationSealed()) this.finishRotation();
     const r = this.rotationSealed() ? fail('key rotation could not finish') : j.seal(this.key, this.ctx.now());
@@ -55,7 +55,7 @@ export class Sealing {
     }
     // The seal just made may cover a key-rotate entry: switch, and seal the switch with the new key.
     if (this.finishRotation()) j.seal(this.key, this.ctx.now());
-    this.onSealed();
+    this.onSealed(upload);
     return true;
   }
 

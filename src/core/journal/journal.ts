@@ -185,11 +185,13 @@ export class Journal {
    * entries under one seal. Entries are found by their seq, never by position: a lost record ends
    * the run before it (those entries can no longer chain to any seal: the damage is noted for the
    * agent to journal) and the batch starts again after it, so uploads go on. Null: nothing sealed.
+   * With `maxBytes`, whole batches follow one another until the records reach it (issue 18: one
+   * message for several seals); a gap ends them.
    */
-  batchFrom(fromSeq: number): { records: Uint8Array[]; lastSeq: number } | null {
+  batchFrom(fromSeq: number, maxBytes = 0): { records: Uint8Array[]; lastSeq: number } | null {
     let i = 0;
     for (let k = 0; k < this.segs.length; k++) if (this.segs[k]![1] <= fromSeq) i = k;
-    let run: Uint8Array[] = [];
+    let run: Uint8Array[] = [], out: Uint8Array[] = [], outLast = 0, bytes = 0;
     // Before the first kept segment is what compaction removed (acknowledged), not damage.
     let lastSeq = Math.max(fromSeq, this.firstSeq) - 1, runFirst = lastSeq + 1;
     for (; i < this.segs.length; i++) {
@@ -204,19 +206,24 @@ export class Journal {
           const e = parseEntry(r.payload);
           if (!e.ok || e.value.seq <= lastSeq) continue;
           if (e.value.seq !== lastSeq + 1) {
+            if (out.length) return { records: out, lastSeq: outLast };   // a message never spans a gap
             this.noteDamage([lastSeq + 1, e.value.seq - 1], run.length ? [runFirst, lastSeq] : null, cause);
-            run = [];
+            run = []; bytes = 0;
           }
           if (!run.length) runFirst = e.value.seq;
           lastSeq = e.value.seq;
-          run.push(r.payload);
+          run.push(r.payload); bytes += r.payload.length;
         } else if (run.length > 0) {
           const sl = parseSeal(r.payload);
-          if (sl.ok && sl.value.payload.seq === lastSeq) { run.push(r.payload); return { records: run, lastSeq }; }
+          if (sl.ok && sl.value.payload.seq === lastSeq) {
+            run.push(r.payload); bytes += r.payload.length;
+            out = out.concat(run); outLast = lastSeq; run = [];
+            if (bytes >= maxBytes) return { records: out, lastSeq };
+          }
         }
       }
     }
-    return null;
+    return out.length ? { records: out, lastSeq: outLast } : null;
   }
 
   /**

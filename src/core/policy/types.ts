@@ -20,7 +20,7 @@ export interface Policy {
   resources: { minHeapFreeBytes: number; minStorageFreeBytes: number; batchMaxTxns: number; batchWarnRatio: number };
   clock: { maxSkewS: number };
   sealing: { maxUnsealedEntries: number; maxUnsealedS: number };
-  telemetry: { heartbeatS: number; uploadBatch: number }; // uploadBatch: journal batches sent per pump
+  telemetry: { heartbeatS: number; uploadBatch: number; uploadEveryS: number }; // uploadBatch: journal messages per pump; uploadEveryS: how long sealed batches wait to travel together
   /** The JSON as authored (with tz transitions), kept for `policy show` and doctor. */
   source: Record<string, unknown>;
 }

@@ -11,6 +11,7 @@ import { whyEn, type Figures, type Problem, type WhyCode } from '../reasons/why'
 import { whyText } from '../reasons/why-zh';
 import type { Lang } from '../reasons/names';
 import { fail, ok, type Result } from '../util/result';
+import { UPLOAD_EVERY_S } from '../telemetry/telemetry';
 import type { ChannelLimits, Interval, Policy } from './types';
 
 type J = Record<string, unknown>;
@@ -31,7 +32,7 @@ export const POLICY_FIELDS = {
   resources: ['minHeapFreeBytes', 'minStorageFreeBytes', 'batchMaxTxns', 'batchWarnRatio'],
   clock: ['maxSkewS'],
   sealing: ['maxUnsealedEntries', 'maxUnsealedS'],
-  telemetry: ['heartbeatS', 'uploadBatch'],
+  telemetry: ['heartbeatS', 'uploadBatch', 'uploadEveryS'],
 } as const;
 
 export const MAX_QUALIFICATIONS = 20;
@@ -255,6 +256,7 @@ export function validatePolicy(input: unknown, needTz = true): Result<Policy> {
     telemetry: {
       heartbeatS: c.int(te.heartbeatS, 'telemetry.heartbeatS', 10, 86400, 300),
       uploadBatch: c.int(te.uploadBatch, 'telemetry.uploadBatch', 1, 500, 32),
+      uploadEveryS: c.int(te.uploadEveryS, 'telemetry.uploadEveryS', 0, 86400, UPLOAD_EVERY_S),
     },
     source: p,
   };

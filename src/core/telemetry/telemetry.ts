@@ -4,6 +4,9 @@
 // is re-sent from the acknowledged seq, backing off exponentially with jitter (capped) on the HAL's
 // monotonic clock, so a terminal nobody acknowledges costs a bounded number of bytes an hour. A
 // re-send is one batch (a probe); once an ack covers it, the rest follows a window at a time.
+// Sealed batches wait up to `telemetry.uploadEveryS` and then travel together, several seals to a
+// message (issue 18: each message costs its framing, a PUBACK and a signed ack on a metered link);
+// a seal that is not the timer's (settlement, shutdown, a key rotation) goes out at once.
 // One birth per connect, the retained {online: false} at a clean shutdown. Decisions, alerts and
 // health are previews; the journal carries the truth.
 
@@ -19,6 +22,10 @@ import { healthBody, previewBody } from './wire';
 export const RESEND_AFTER_MS = 30_000;
 /** Each re-send without an ack doubles the wait, up to this cap (SPEC §7: bounded bytes an hour). */
 export const RESEND_MAX_MS = 15 * 60_000;
+/** How long sealed batches wait to travel together when the policy does not say (`telemetry.uploadEveryS`; 0: at once). */
+export const UPLOAD_EVERY_S = 300;
+/** A journal message takes whole sealed batches until it reaches this many bytes (a probe takes one). */
+export const UPLOAD_MAX_BYTES = 8 * 1024;
 /** A wait is drawn from [JITTER_FLOOR, 1] of the current backoff, so a fleet's terminals do not re-send in step. */
 export const JITTER_FLOOR = 0.75;
 
@@ -26,8 +33,11 @@ export const JITTER_FLOOR = 0.75;
 export interface Outbox {
   readonly sealedSeq: number;
   readonly ackSeq: number;
-  /** Stored records from `seq` up to and including the first seal covering them (SPEC §7 `journal`), and the seq they end at. */
-  batchFrom(seq: number): { records: Uint8Array[]; lastSeq: number } | null;
+  /**
+   * Stored records from `seq` up to and including the first seal covering them (SPEC §7 `journal`),
+   * and the seq they end at; with `maxBytes`, further whole batches until the records reach it.
+   */
+  batchFrom(seq: number, maxBytes?: number): { records: Uint8Array[]; lastSeq: number } | null;
 }
 
 export interface TelemetryDeps {
@@ -39,8 +49,8 @@ export interface TelemetryDeps {
   birth(): Record<string, unknown>;
   /** One heartbeat's figures for `health`. */
   health(): Record<string, unknown>;
-  /** Heartbeat period and journal batches per pump, from the policy. */
-  settings(): { heartbeatS: number; uploadBatch: number };
+  /** Heartbeat period, journal messages per pump and how long sealed batches may wait to travel together, from the policy. */
+  settings(): { heartbeatS: number; uploadBatch: number; uploadEveryS: number };
 }
 
 /** Sealed entries no acknowledgement covers yet, how long the oldest has waited, and what the link knows (status, health, birth, doctor). */
@@ -71,6 +81,9 @@ export class Telemetry {
   private acks = 0;
   private lastAckMono: number | null = null;
   private oldest: { seq: number; t: number } | null = null;
+  /** Mono ms since sealed records have waited unsent (null: none wait); `flushNow`: send them at the next pump. */
+  private pendingSince: number | null = null;
+  private flushNow = false;
 
   constructor(private d: TelemetryDeps) {}
 
@@ -118,8 +131,11 @@ export class Telemetry {
     // and what was sent before and never acknowledged is probed now (data not yet sent goes out in pump).
     this.backoffMs = RESEND_AFTER_MS; this.resendUpTo = 0; this.nextResendMs = null;
     if (this.d.outbox.ackSeq < this.sentThrough) this.resend(this.d.outbox.ackSeq, 1, this.mono());
-    this.pump();
+    this.flush();
   }
+
+  /** Sends what is sealed now rather than at the end of the upload window (a connect, a seal that was not the timer's). */
+  flush(): void { this.flushNow = true; this.pump(); }
 
   /** The link went down: the next connect announces itself again. */
   onDisconnect(): void { this.online = false; }
@@ -158,14 +174,15 @@ export class Telemetry {
   /** A `resend` command: upload again from `seq`. */
   resendFrom(seq: number): void { this.sentThrough = Math.max(0, Math.min(this.sentThrough, seq - 1)); }
 
-  /** Up to `batches` batches again from after `ackSeq`, never past what was already sent once. */
-  private resend(ackSeq: number, batches: number, now: number): void {
+  /** Again from after `ackSeq` up to what was already sent once: a probe (`messages` 1) is one batch, small while nobody may listen; a window is full messages. */
+  private resend(ackSeq: number, messages: number, now: number): void {
     let at = ackSeq;
-    for (let k = 0; k < batches && at < this.sentThrough; k++) {
-      const b = this.d.outbox.batchFrom(at + 1);
+    for (let k = 0; k < messages && at < this.sentThrough; k++) {
+      const b = this.d.outbox.batchFrom(at + 1, messages > 1 ? UPLOAD_MAX_BYTES : 0);
       if (!b || !this.publish('journal', b.records)) break;
       at = b.lastSeq;
     }
+    if (at > this.sentThrough) this.sentThrough = at;   // a window may carry what was sealed since
     if (at > ackSeq) { this.resendUpTo = at; this.resends++; }
     this.arm(now);
   }
@@ -175,14 +192,16 @@ export class Telemetry {
     if (!this.d.hal.net.connected()) { this.online = false; return; }
     const o = this.d.outbox;
     const now = this.mono();
-    const { uploadBatch, heartbeatS } = this.d.settings();
-    for (let k = 0; k < uploadBatch && this.sentThrough < o.sealedSeq; k++) {
-      const b = o.batchFrom(this.sentThrough + 1);
+    const { uploadBatch, heartbeatS, uploadEveryS } = this.d.settings();
+    if (this.sentThrough < o.sealedSeq) this.pendingSince ??= now;
+    for (let k = 0; k < uploadBatch && this.sentThrough < o.sealedSeq && (this.flushNow || now - this.pendingSince! >= uploadEveryS * 1000); k++) {
+      const b = o.batchFrom(this.sentThrough + 1, UPLOAD_MAX_BYTES);
       if (!b) break;
       if (!this.publish('journal', b.records)) break;
-      this.sentThrough = b.lastSeq;
+      this.sentThrough = Math.max(this.sentThrough, b.lastSeq);
       if (this.nextResendMs === null) this.arm(now);
     }
+    if (this.sentThrough >= o.sealedSeq) { this.pendingSince = null; this.flushNow = false; }
     if (o.ackSeq < this.sentThrough && this.nextResendMs !== null && now >= this.nextResendMs) {
       // Nobody acknowledged in time: one batch from the mark (a probe), then wait twice as long.
       this.resend(o.ackSeq, 1, now);
