@@ -60,7 +60,7 @@ sim: build
 dist/bench/agent-bench.js: $(NODE_MODULES) $(CORE) bench/agent-bench.ts device/build.mjs
 	node device/build.mjs --bench
 
-bench: build dist/bench/agent-bench.js
+bench: build brokers dist/bench/agent-bench.js
 	npx esbuild bench/run.ts --bundle --platform=node --format=esm --target=node20 --packages=external --outfile=dist/bench/run.mjs --log-level=warning
 	node dist/bench/run.mjs
 

@@ -55,11 +55,15 @@ export function busyDay(): unknown {
 
 export interface WireFigures { bytesPerDay: number; bytesPerTxn: number; up: number; down: number; txns: number; published: number; byKind: Record<string, { n: number; bytes: number }>; connections: number; entry: EntryFigures }
 
-export async function measureWire(): Promise<WireFigures> {
+/**
+ * The busy day on the embedded broker (MQTT 3.1.1, as `make sim`), or on `o.broker` with MQTT 5, where
+ * the terminal's client uses topic aliases (a deployment's Mosquitto).
+ */
+export async function measureWire(o: { broker?: string; protocolVersion?: 4 | 5 } = {}): Promise<WireFigures> {
   const dataDir = mkdtempSync(join(tmpdir(), 'pf-wire-'));
-  const broker = await startEmbeddedBroker();
+  const broker = o.broker ? { url: o.broker, close: async () => {} } : await startEmbeddedBroker();
   const r = await relay(new URL(broker.url));
-  const net = await connectNetwork(r.url, { protocolVersion: 4 });
+  const net = await connectNetwork(r.url, { protocolVersion: o.protocolVersion ?? 4 });
   const operator = operatorSide(dataDir);
   const fleet = await startFleet(net, operator, { broker: broker.url, clientId: 'preflight-bench-fleet' });
   try {
