@@ -2,9 +2,10 @@
 // issue 18: a small data plan). A `decision` preview goes out with every sale, a `health` heartbeat
 // every few minutes; as text-keyed maps they cost 47 and 155 bytes, most of it key names. Here:
 //   decision  [seq, ref, verdict, [reason, ...], t]   verdict and reasons as codes of the published
-//             tables (VERDICTS below, REASON_NAMES in reasons/names.ts, append-only), a name where a
-//             newer firmware sends one the table lacks
-//   health    a map with integer keys from HEALTH_KEYS (key i + 1), unknown names kept as text
+//             tables (VERDICTS below, REASON_NAMES in reasons/names.ts, append-only); a reader keeps a
+//             reason code newer than its table as REASON_<code>
+//   health    a map with integer keys from HEALTH_KEYS (key i + 1); a name the table lacks goes as
+//             text, and a reader keeps a key newer than its table under its number
 // The fleet reads both back into named objects; previews stay unverified either way.
 
 import { REASON_NAMES, type ReasonName } from '../reasons/names';
@@ -29,15 +30,19 @@ export function previewBody(seq: number, ref: string, verdict: string, reasons: 
 /** A decoded `decision` payload as a preview; null when it does not have the shape. */
 export function readPreview(v: unknown): Preview | null {
   if (!Array.isArray(v) || v.length !== 5 || !isSeq(v[0]) || !isSeq(v[4]) || !Array.isArray(v[3])) return null;
-  const verdict = name(VERDICTS, v[2]);
-  const reasons = (v[3] as unknown[]).map((x) => name(REASON_NAMES, x));
+  const verdict = typeof v[2] === 'number' ? VERDICTS[v[2]] ?? null : null;
+  // A code this table lacks is a newer firmware's reason: kept as REASON_<code>, not a reason to drop the preview.
+  const reasons = (v[3] as unknown[]).map((x) => name(REASON_NAMES, x) ?? (isSeq(x) ? `REASON_${x}` : null));
   if (verdict === null || reasons.some((r) => r === null)) return null;
   return { seq: v[0], ref: typeof v[1] === 'string' ? v[1] : null, verdict, reasons: reasons as string[], t: v[4] };
 }
 
 export function healthBody(h: Record<string, unknown>): Map<number | string, unknown> {
   const m = new Map<number | string, unknown>();
-  for (const k of Object.keys(h)) if (h[k] !== undefined) m.set(code(HEALTH_KEYS, k), h[k]);
+  for (const k of Object.keys(h)) {
+    const i = (HEALTH_KEYS as readonly string[]).indexOf(k);
+    if (h[k] !== undefined) m.set(i < 0 ? k : i + 1, h[k]);
+  }
   return m;
 }
 
@@ -45,6 +50,11 @@ export function healthBody(h: Record<string, unknown>): Map<number | string, unk
 export function readHealth(v: unknown): Record<string, unknown> | null {
   if (!(v instanceof Map)) return null;
   const o: Record<string, unknown> = {};
-  for (const [k, x] of v) { const n = name(HEALTH_KEYS, k); if (n === null) return null; o[n] = x instanceof Map ? Object.fromEntries(x) : x; }
+  for (const [k, x] of v) {
+    // A key this table lacks is a newer firmware's figure: kept under its number, not a reason to drop the heartbeat.
+    const n = typeof k === 'string' ? k : isSeq(k) ? HEALTH_KEYS[k - 1] ?? String(k) : null;
+    if (n === null) return null;
+    o[n] = x instanceof Map ? Object.fromEntries(x) : x;
+  }
   return o;
 }
