@@ -28,7 +28,7 @@ export const ENROL: Command[] = [{
   example: 'preflight enrol --data .sim-data/T-0001 --registry fleet/registry --token 3f2a…',
   run({ values, out }) {
     const r = enrol({ dataDir: values.data as string, registry: values.registry as string, dev: values.dev as string | undefined, token: values.token as string | undefined });
-    out(`enrolled ${r.dev}: ${r.pub} -> ${r.path}${r.replaced ? ' (replaced the previous key)' : ''}`);
+    out(`enrolled ${r.dev}: ${r.pub} -> ${r.path}${r.replaced ? ' (replaced the previous key)' : ''}${r.operator ? `; its image trusts operator key ${r.operator.slice(0, 16)}… (fleet send refuses another)` : ''}`);
     return 0;
   },
 }];

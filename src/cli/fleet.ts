@@ -16,6 +16,7 @@ import { commandArgs, parseDuration, sendCommand } from '../fleet/send';
 import { verifyExport } from '../core/journal/verify-export';
 import { COMMAND_KINDS, CounterDamaged, lastCounter } from '../fleet/commands';
 import { FLEET_RE, Registry, registryFleet } from '../fleet/registry';
+import { operatorMismatch } from '../fleet/enrol';
 import { readSecretKey } from '../node/keys';
 import { colours } from '../node/term';
 import { CheckFailed, UsageError } from '../node/errors';
@@ -119,6 +120,8 @@ async function send({ values: v, positionals, out }: Parsed): Promise<number> {
   const fleet = named.value ?? given;
   if (!fleet) throw new UsageError(`the registry does not name ${dev}'s fleet: write it to ${registry}/fleet (or ${dev}.fleet), or pass --fleet`);
   const key = readSecretKey(need(v.key, '--key'));
+  const mismatch = operatorMismatch(registry, dev, key.pub);
+  if (mismatch) throw new UsageError(`--key ${v.key}: ${mismatch}`);
   // The counter first: a damaged counter file is the registry's problem (exit 2), not the broker's.
   try { lastCounter(registry, dev); } catch (e) { if (e instanceof CounterDamaged) throw new UsageError(e.message); throw e; }
   const r = await sendCommand({ broker, registry, key, fleet, dev, kind, args: args.value, validForMs: validFor.value });
@@ -202,7 +205,7 @@ const SEND: Command = {
     dev: { type: 'string', arg: 'DEV', help: 'the device id (enrolled: REGISTRY/DEV.pub)', required: true },
     broker: { type: 'string', arg: 'URL', help: 'mqtt://HOST:PORT', required: true },
     registry: { type: 'string', arg: 'DIR', help: 'the fleet registry; names the fleet in DEV.fleet or fleet, and keeps the counter', required: true },
-    key: { type: 'string', arg: 'OPERATOR.key', help: 'the operator\'s secret key (the one the terminal\'s image trusts)', required: true },
+    key: { type: 'string', arg: 'OPERATOR.key', help: 'the operator\'s secret key (the one the terminal\'s image trusts; refused if enrolment recorded another)', required: true },
     args: { type: 'string', arg: 'JSON', help: 'the kind\'s arguments: lock {"why"}, hours-extend {"until": ISO time} or {"untilMs"}, resend {"fromSeq"}, policy {"policy": "P.cose"}, image-update {"manifestSha512","version"}' },
     'valid-for': { type: 'string', arg: 'DURATION', help: 'how long the terminal may accept it: 90s, 10m, 2h, 1d (default 10m)' },
     fleet: { type: 'string', arg: 'NAME', help: 'the device\'s fleet when the registry does not name it' },

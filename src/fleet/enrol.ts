@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deviceOf } from '../core/journal/export';
-import { equalBytes } from '../core/util/bytes';
+import { equalBytes, toHex } from '../core/util/bytes';
 import { CheckFailed, UsageError } from '../node/errors';
 import { readOnlyFlash } from '../node/flash-folder';
 
@@ -37,7 +37,7 @@ export function issueToken(registry: string, dev: string): string {
   return token;
 }
 
-export interface Enrolled { dev: string; pub: string; path: string; replaced: boolean }
+export interface Enrolled { dev: string; pub: string; path: string; replaced: boolean; operator: string | null }
 
 /**
  * Enrols the terminal in `dataDir`. A token, when one was issued for the device, is required, must
@@ -70,6 +70,22 @@ export function enrol(o: { dataDir: string; registry: string; dev?: string; toke
   }
   writeFileSync(path + '.tmp', pub + '\n');
   renameSync(path + '.tmp', path);
-  return { dev, pub, path, replaced: held !== null && held !== pub };
+  // The operator key the terminal's image trusts, so `fleet send` can refuse to sign with another.
+  const op = readText(join(o.dataDir, 'trust/operator.pub'))?.trim() ?? null;
+  const operator = op !== null && /^[0-9a-f]{64}$/.test(op) ? op : null;
+  if (operator) { writeFileSync(operatorFile(o.registry, dev) + '.tmp', operator + '\n'); renameSync(operatorFile(o.registry, dev) + '.tmp', operatorFile(o.registry, dev)); }
+  return { dev, pub, path, replaced: held !== null && held !== pub, operator };
+}
+
+const operatorFile = (registry: string, dev: string) => join(registry, `${dev}.operator.pub`);
+
+/**
+ * Null when `pub` may sign commands for `dev` (it is the operator key the terminal trusted at
+ * enrolment, or none was recorded), else why not: the terminal would refuse the command (SPEC §6).
+ */
+export function operatorMismatch(registry: string, dev: string, pub: Uint8Array): string | null {
+  const held = readText(operatorFile(registry, dev))?.trim();
+  if (!held || held === toHex(pub)) return null;
+  return `not the operator key ${dev} trusts: its image's trust/operator.pub, recorded at enrolment in ${operatorFile(registry, dev)}, is ${held.slice(0, 16)}…, this key's is ${toHex(pub).slice(0, 16)}…; the terminal would refuse the command (after an image with a new operator key, enrol again)`;
 }
 

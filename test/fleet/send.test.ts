@@ -89,6 +89,11 @@ describe('fleet send', () => {
     usageError(cli('fleet', 'send', 'lock', ...base, '--valid-for', 'forever'), /--valid-for must be a duration/);
     usageError(cli('fleet', 'send', 'lock', ...base.slice(0, -1), opKey.replace(/\.key$/, '.pub')), /this is a public key/);
     usageError(cli('fleet', 'send', 'lock', '--dev', 'T-9999', ...base.slice(2)), /device T-9999 is not in the registry: enrol it first/);
+    // A key the terminal does not trust (enrolment recorded its image's operator key): refused before a counter is spent.
+    const counter = readFileSync(join(reg, 'T-0301.cmd'), 'utf8');
+    expect(readFileSync(join(reg, 'T-0301.operator.pub'), 'utf8')).toBe(readFileSync(join(data, 'trust/operator.pub'), 'utf8'));
+    usageError(cli('fleet', 'send', 'lock', ...base.slice(0, -1), join(`${data}.fleet`, 'keys', 'backend.key')), /not the operator key T-0301 trusts: its image's trust\/operator.pub/);
+    expect(readFileSync(join(reg, 'T-0301.cmd'), 'utf8')).toBe(counter);
     usageError(cli('fleet', 'send', 'lock', ...base, '--fleet', 'other'), /--fleet other differs from the registry's fleet demo/);
     const before = readFileSync(join(reg, 'T-0301.cmd'), 'utf8');
     const port = await freePort();
