@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { startConsumer, type ConsumeOptions } from '../fleet/run';
 import { LiveView } from '../fleet/view';
 import { denialReport, deviceToday, fleetReport, gapsOf, renderFleetReport, renderReport } from '../fleet/report';
-import { Store } from '../fleet/store';
+import { openStore, shownDb } from '../fleet/store';
 import { fleetExport } from '../fleet/export';
 import { fleetServer, isCalendarDate, loadPolicies } from '../fleet/serve';
 import { existsSync, statSync } from 'node:fs';
@@ -56,8 +56,8 @@ async function consume({ values }: Parsed): Promise<number> {
   if (!r.ok) throw new UsageError(r.error);
   const run = r.value;
   if (!o.backendKey) process.stderr.write('preflight: no --backend-key: records are stored but never acknowledged, so terminals keep re-sending\n');
-  if (o.json) line({ event: 'ready', mode: run.mode, db: o.db, broker: o.broker });
-  else view = new LiveView(out, run.store.db, () => run.consumer.counters);
+  if (o.json) line({ event: 'ready', mode: run.mode, db: shownDb(o.db), broker: o.broker });
+  else view = new LiveView(out, run.store, () => run.consumer.counters);
   let stop!: () => void;
   const stopped = new Promise<void>((res) => { stop = res; });
   process.once('SIGINT', stop);
@@ -68,7 +68,7 @@ async function consume({ values }: Parsed): Promise<number> {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     await run.consumer.close();
-    view?.stop();
+    await view?.stop();
     const summary = { event: 'summary', mode: run.mode, ...run.consumer.counters };
     await run.stop();
     if (o.json) line(summary);
@@ -76,26 +76,26 @@ async function consume({ values }: Parsed): Promise<number> {
   return 0;
 }
 
-function report({ values: v }: Parsed): number {
+async function report({ values: v }: Parsed): Promise<number> {
   const db = need(v.db, '--db'), dev = str(v.dev);
   const lang = v.lang ?? 'zh';
   if (lang !== 'zh' && lang !== 'en') throw new UsageError('--lang must be zh or en');
   const date = str(v.date);
   if (date !== undefined && !isCalendarDate(date)) throw new UsageError(`--date must be a calendar date YYYY-MM-DD, got "${date}"`);
-  const st = Store.open(db, { readOnly: true });
+  const st = await openStore(db, { readOnly: true });
   if (!st.ok) throw new UsageError(st.error);
   try {
     const c = colours(process.stdout);
     if (dev === undefined) {
-      const f = fleetReport(st.value, date ?? null, lang);
+      const f = await fleetReport(st.value, date ?? null, lang);
       process.stdout.write((v.json ? JSON.stringify(f) : renderFleetReport(f, c)) + '\n');
       return 0;
     }
-    const r = denialReport(st.value, dev, date ?? deviceToday(st.value, dev), lang);
+    const r = await denialReport(st.value, dev, date ?? await deviceToday(st.value, dev), lang);
     if (!r.ok) throw new UsageError(r.error);
     process.stdout.write((v.json ? JSON.stringify(r.value) : renderReport(r.value, c)) + '\n');
     return 0;
-  } finally { st.value.close(); }
+  } finally { await st.value.close(); }
 }
 
 const MQTT_RE = /^mqtts?:\/\/[\w.-]+(:\d+)?$/;
@@ -132,15 +132,15 @@ async function send({ values: v, positionals, out }: Parsed): Promise<number> {
   return 0;
 }
 
-function exportCmd({ values: v, out }: Parsed): number {
+async function exportCmd({ values: v, out }: Parsed): Promise<number> {
   const db = need(v.db, '--db'), dev = need(v.dev, '--dev'), file = need(v.out, '--out');
-  const st = Store.open(db, { readOnly: true });
+  const st = await openStore(db, { readOnly: true });
   if (!st.ok) throw new UsageError(st.error);
   try {
-    const r = fleetExport(st.value, dev);
+    const r = await fleetExport(st.value, dev);
     if (!r.ok) throw new UsageError(r.error);
     try { writeFileSync(file, r.value.bytes); } catch (e) { throw new UsageError(`--out ${file}: ${(e as NodeJS.ErrnoException).code ?? 'cannot be written'}`); }
-    const missing = gapsOf(st.value, dev, 'en').filter((g) => g.cause === 'missing' && g.to !== null && g.to < r.value.lastSeq);
+    const missing = (await gapsOf(st.value, dev, 'en')).filter((g) => g.cause === 'missing' && g.to !== null && g.to < r.value.lastSeq);
     for (const g of missing) process.stderr.write(`warning: the fleet lacks seq ${g.from}..${g.to} of ${dev}: ${g.why}\n`);
     // The fleet checks its own copy before handing it over: a damaged store must not pass for a journal.
     const check = verifyExport(r.value.bytes, null);
@@ -150,7 +150,7 @@ function exportCmd({ values: v, out }: Parsed): number {
     }
     out(`exported ${r.value.records} records of ${dev} (seq ${r.value.firstSeq}..${r.value.lastSeq}, ${r.value.seals} seals, ${r.value.bytes.length} bytes) to ${file}; check it with \`preflight journal verify ${file} --pub REGISTRY/${dev}.pub\``);
     return 0;
-  } finally { st.value.close(); }
+  } finally { await st.value.close(); }
 }
 
 async function serve({ values: v, out }: Parsed): Promise<number> {
@@ -159,21 +159,21 @@ async function serve({ values: v, out }: Parsed): Promise<number> {
   const host = str(v.host) ?? '127.0.0.1';
   const dir = str(v.policies);
   if (dir !== undefined && !(existsSync(dir) && statSync(dir).isDirectory())) throw new UsageError(`--policies ${dir}: no such folder`);
-  const st = Store.open(db, { readOnly: true });
+  const st = await openStore(db, { readOnly: true });
   if (!st.ok) throw new UsageError(st.error);
   const policies = loadPolicies(dir);
   const server = fleetServer({ store: st.value, policies });
   try {
     await new Promise<void>((res, rej) => { server.once('error', rej); server.listen(port, host, () => res()); });
-  } catch (e) { st.value.close(); throw new UsageError(`cannot listen on ${host}:${port}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
+  } catch (e) { await st.value.close(); throw new UsageError(`cannot listen on ${host}:${port}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
   const a = server.address();
   const url = `http://${host}:${typeof a === 'object' && a ? a.port : port}/`;
-  if (v.json) out(JSON.stringify({ event: 'ready', url, db, policies: policies.size }));
-  else out(`serving the fleet in ${db} at ${url} (${policies.size} signed policies known); Ctrl-C stops`);
+  if (v.json) out(JSON.stringify({ event: 'ready', url, db: shownDb(db), policies: policies.size }));
+  else out(`serving the fleet in ${shownDb(db)} at ${url} (${policies.size} signed policies known); Ctrl-C stops`);
   await new Promise<void>((res) => { process.once('SIGINT', res); process.once('SIGTERM', res); });
   await new Promise<void>((res) => server.close(() => res()));
   server.closeAllConnections?.();
-  st.value.close();
+  await st.value.close();
   return 0;
 }
 
@@ -183,7 +183,7 @@ const CONSUME: Command = {
   options: {
     broker: { type: 'string', arg: 'URL', help: 'mqtt://HOST:PORT, or nats://H:P[,nats://..] for a JetStream durable consumer', required: true },
     registry: { type: 'string', arg: 'DIR', help: 'one DEV.pub per enrolled terminal; others are alerted, never stored', required: true },
-    db: { type: 'string', arg: 'FILE', help: 'the store (SQLite file, default preflight-fleet.sqlite); consumers may share it' },
+    db: { type: 'string', arg: 'FILE|URL', help: 'the store: a SQLite file (default preflight-fleet.sqlite; consumers on one machine may share it) or postgres://USER@HOST:PORT/DB (consumers on several machines share it)' },
     'backend-key': { type: 'string', arg: 'K.key', help: 'signs acknowledgements; without it nothing is acknowledged' },
     share: { type: 'string', arg: 'GROUP', help: 'MQTT 5 shared subscription group, or the JetStream durable name' },
     json: JSON_OPT,
@@ -219,7 +219,7 @@ const EXPORT: Command = {
   name: 'fleet export',
   summary: 'The fleet\'s stored copy of one terminal\'s journal as an export (SPEC §6): the header, then every verified entry and seal as the terminal sent them, so it is byte for byte the terminal\'s own `journal export` of the same range and `journal verify --pub DEV.pub` accepts it.',
   options: {
-    db: { type: 'string', arg: 'FILE', help: 'the fleet store', required: true },
+    db: { type: 'string', arg: 'FILE|URL', help: 'the fleet store: a SQLite file or postgres://USER@HOST:PORT/DB', required: true },
     dev: { type: 'string', arg: 'DEV', help: 'the device id', required: true },
     out: { type: 'string', arg: 'FILE', help: 'where the export goes', required: true },
   },
@@ -231,7 +231,7 @@ const SERVE: Command = {
   name: 'fleet serve',
   summary: 'A web page of the fleet, rendered on the server: terminals (online, last seen, ack lag, open alerts), open alerts, gaps, and one terminal\'s day (decisions on its opening hours, track against its geofence), all in the shop\'s local time, zh or en (?lang=). JSON under /api/terminals, /api/alerts, /api/gaps, /api/terminals/DEV/day?date=YYYY-MM-DD.',
   options: {
-    db: { type: 'string', arg: 'FILE', help: 'the fleet store', required: true },
+    db: { type: 'string', arg: 'FILE|URL', help: 'the fleet store: a SQLite file or postgres://USER@HOST:PORT/DB', required: true },
     port: { type: 'string', arg: 'N', help: 'TCP port (default 8080; 0 picks a free one)' },
     host: { type: 'string', arg: 'ADDR', help: 'address to listen on (default 127.0.0.1)' },
     policies: { type: 'string', arg: 'DIR', help: 'signed policies (.cose); a terminal\'s is found by the digest it journaled, for its hours and geofence' },
@@ -245,7 +245,7 @@ export const FLEET: Command[] = [CONSUME, SEND, EXPORT, SERVE, {
   name: 'fleet report',
   summary: 'Why sales were denied or flagged on a day, from verified journal entries only: for one terminal, counts per reason with the message and what to do, each transaction (ref, shop-local time with offset, amount, reasons), live previews marked unverified, and the gaps in the fleet\'s copy with their cause (not enrolled, damaged, missing, not received, unacknowledged); without --dev, one row per terminal.',
   options: {
-    db: { type: 'string', arg: 'FILE', help: 'the fleet store', required: true },
+    db: { type: 'string', arg: 'FILE|URL', help: 'the fleet store: a SQLite file or postgres://USER@HOST:PORT/DB', required: true },
     dev: { type: 'string', arg: 'DEV', help: 'one terminal (default: the whole fleet, a row per terminal)' },
     date: { type: 'string', arg: 'YYYY-MM-DD', help: 'the shop\'s local date (default: today there, per terminal)' },
     lang: LANG_OPT, json: JSON_OPT,

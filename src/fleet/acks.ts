@@ -7,12 +7,12 @@ import { encode } from '../core/codec/cbor';
 import { assemble, protectedHeader, toBeSigned } from '../core/crypto/cose';
 import { topic } from '../core/telemetry/topics';
 import type { KeyPair } from '../node/keys';
-import type { Store } from './store';
+import type { FleetStore } from './store';
 
 export type PublishAck = (topicName: string, payload: Uint8Array) => Promise<void>;
 
 export interface AckerOptions {
-  store: Store;
+  store: FleetStore;
   key: KeyPair | null;            // null: an observer that stores but never acknowledges
   publish: PublishAck;
   delayMs?: number;               // group window; a flush also happens once `maxPending` devices wait
@@ -54,8 +54,8 @@ export class Acker {
   }
 
   /** Re-acknowledges what is stored but was never acknowledged (a crash between commit and ack). */
-  resume(): number {
-    const rows = this.o.store.unacked();
+  async resume(): Promise<number> {
+    const rows = await this.o.store.unacked();
     for (const r of rows) this.want(r.fleet, r.dev, r.last_seq);
     return rows.length;
   }
@@ -66,29 +66,33 @@ export class Acker {
     if (!this.pending.size || !this.o.key) return Promise.resolve();
     const batch = [...this.pending];
     this.pending.clear();
+    const p = this.send(batch);
+    this.inflight.add(p);
+    void p.finally(() => this.inflight.delete(p));
+    return p;
+  }
+
+  private async send(batch: [string, { fleet: string; seq: number }][]): Promise<void> {
     try {
-      this.o.store.syncDurable((this.o.now ?? Date.now)());
+      await this.o.store.syncDurable((this.o.now ?? Date.now)());
     } catch (e) {
       // Not durable yet (the database stayed locked): keep them waiting, try again shortly.
       for (const [dev, a] of batch) if ((this.pending.get(dev)?.seq ?? 0) < a.seq) this.pending.set(dev, a);
       this.o.onError?.('fsync', e as Error);
       if (!this.timer) this.timer = setTimeout(() => { this.timer = null; this.flush(); }, 1_000);
-      return Promise.resolve();
+      return;
     }
-    const key = this.o.key;
-    const p = Promise.all(batch.map(async ([dev, a]) => {
+    const key = this.o.key!;
+    await Promise.all(batch.map(async ([dev, a]) => {
       try {
         await this.o.publish(topic(a.fleet, dev, 'ack'), ackPayload(dev, a.seq, key));
         this.sent++;
-        this.o.store.setAcked(dev, a.seq);
+        await this.o.store.setAcked(dev, a.seq);
         this.o.onAck?.(dev, a.seq);
       } catch (e) {
         this.o.onError?.(dev, e as Error); // the terminal re-sends; its duplicate brings the ack again
       }
-    })).then(() => undefined);
-    this.inflight.add(p);
-    void p.finally(() => this.inflight.delete(p));
-    return p;
+    }));
   }
 
   /** True while acks wait for their group to flush or for the broker to take them. */

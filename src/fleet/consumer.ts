@@ -1,11 +1,12 @@
 // The consumer core, independent of the transport: one message in -> ingest (verify, store,
 // commit) -> events out -> ack requested. The transport acknowledges the message to its broker
-// (MQTT PUBACK, JetStream ack) only after `handle` returns, i.e. after the commit.
+// (MQTT PUBACK, JetStream ack) only after the promise of `handle` resolves, i.e. after the commit,
+// and hands it the next message only then: one message at a time, in the broker's order.
 
 import { Acker, type PublishAck } from './acks';
 import { Ingest, type Handled } from './ingest';
 import type { Registry } from './registry';
-import type { Store } from './store';
+import type { FleetStore } from './store';
 import type { KeyPair } from '../node/keys';
 
 export type FleetEvent =
@@ -23,7 +24,7 @@ export interface Counters {
 }
 
 export interface ConsumerOptions {
-  store: Store; registry: Registry; backendKey: KeyPair | null; publishAck: PublishAck;
+  store: FleetStore; registry: Registry; backendKey: KeyPair | null; publishAck: PublishAck;
   onEvent?: (e: FleetEvent) => void;
   ackDelayMs?: number;
   now?: () => number;
@@ -51,12 +52,12 @@ export class Consumer {
   }
 
   /** Acks owed from before a crash go out first. */
-  start(): void { this.acker.resume(); }
+  async start(): Promise<void> { await this.acker.resume(); }
 
-  /** Synchronous: returns once the message's effects are committed. Throws only on a bug or a DB failure. */
-  handle(topicName: string, payload: Uint8Array, retained = false): Handled {
+  /** Resolves once the message's effects are committed. Rejects only on a bug or a DB failure. */
+  async handle(topicName: string, payload: Uint8Array, retained = false): Promise<Handled> {
     this.lastMessageAt = (this.o.now ?? Date.now)();
-    const h = this.ingest.handle(topicName, payload, retained);
+    const h = await this.ingest.handle(topicName, payload, retained);
     const c = this.counters;
     c.messages++;
     this.o.afterCommit?.(c.messages);

@@ -7,24 +7,23 @@
 import { encodeHeader, type RotationProof } from '../core/journal/export';
 import { concat, fromHex } from '../core/util/bytes';
 import { fail, ok, type Result } from '../core/util/result';
-import type { Store } from './store';
+import type { FleetStore } from './store';
 
 export interface FleetExport { bytes: Uint8Array; records: number; entries: number; seals: number; firstSeq: number; lastSeq: number }
 
-export function fleetExport(store: Store, dev: string): Result<FleetExport> {
-  const d = store.device(dev);
+export async function fleetExport(store: FleetStore, dev: string): Promise<Result<FleetExport>> {
+  const d = await store.device(dev);
   if (!d) {
-    const known = (store.db.prepare(`SELECT dev FROM devices ORDER BY dev LIMIT 5`).all() as { dev: string }[]).map((r) => r.dev);
+    const known = await store.knownDevices(5);
     return fail(`no device ${dev} in ${store.file}${known.length ? ` (known: ${known.join(', ')}${known.length === 5 ? ', …' : ''})` : ''}`);
   }
   if (!d.last_seq) return fail(`the fleet holds no verified entry of ${dev} yet (an empty export is not a valid one)`);
   const firstKey = fromHex(d.pub);
   if (!firstKey || firstKey.length !== 32) return fail(`the store's key for ${dev} is not 64 hex characters`);
   // Only the contiguous, verified chain (first_seq..last_seq) is the fleet's copy; parked batches are not trusted yet.
-  const entries = store.db.prepare(`SELECT seq, type, bytes FROM entries WHERE dev = ? AND seq BETWEEN ? AND ? ORDER BY seq`)
-    .all(dev, d.first_seq ?? 1, d.last_seq) as { seq: number; type: string; bytes: Uint8Array }[];
+  const entries = await store.entries(dev, d.first_seq ?? 1, d.last_seq);
   const seals = new Map<number, Uint8Array>();
-  for (const s of store.db.prepare(`SELECT seq, bytes FROM seals WHERE dev = ? AND seq BETWEEN ? AND ?`).all(dev, d.first_seq ?? 1, d.last_seq) as { seq: number; bytes: Uint8Array }[]) {
+  for (const s of await store.seals(dev, d.first_seq ?? 1, d.last_seq)) {
     seals.set(s.seq, s.bytes);
   }
   const parts: Uint8Array[] = [];

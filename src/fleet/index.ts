@@ -3,7 +3,8 @@
 export { startConsumer, checkOptions, defaultClientId, type ConsumeOptions, type RunningConsumer } from './run';
 export { Consumer, type FleetEvent, type Counters } from './consumer';
 export { Ingest, CONSUMED_KINDS, type Handled } from './ingest';
-export { Store, type DeviceState } from './store';
+export { openStore, isPostgresUrl, type FleetStore, type Store, type DeviceState } from './store';
+export { SqliteStore } from './store-sqlite';
 export { Registry } from './registry';
 export { ackPayload } from './acks';
 export { denialReport, renderReport, deviceToday, type DenialReport } from './report';

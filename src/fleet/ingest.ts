@@ -1,7 +1,9 @@
 // What the consumer does with one message (SPEC §7): journal batches are checked against the
 // device's registered key and its stored chain, then stored once per (dev, seq); gaps, forks,
-// replays, forgeries and unknown senders become alert rows, never trusted rows. Synchronous: when
-// `handle` returns, everything it decided is committed, so the caller may acknowledge the message.
+// replays, forgeries and unknown senders become alert rows, never trusted rows. When the promise of
+// `handle` resolves, everything it decided is committed, so the caller may acknowledge the message.
+// Each commit that touches a device first takes that device's lock (the store's `lockDevice`), so
+// consumers sharing a store, on one machine or several, never both extend one chain.
 
 import { decode, decodeMaps } from '../core/codec/cbor';
 import { chainHash, parseEntry } from '../core/journal/entry';
@@ -49,7 +51,7 @@ export class Ingest {
 
   private get store(): Store { return this.o.store; }
 
-  handle(topicName: string, payload: Uint8Array, retained = false): Handled {
+  async handle(topicName: string, payload: Uint8Array, retained = false): Promise<Handled> {
     const tp = parseTopic(topicName);
     if (!tp || !(CONSUMED_KINDS as readonly string[]).includes(tp.kind)) {
       return { kind: 'foreign', fleet: '', dev: '', stored: 0, from: null, to: null, duplicates: 0, parked: false, alerts: [], ack: null };
@@ -58,90 +60,97 @@ export class Ingest {
     const pub = this.o.registry.lookup(tp.dev);
     if (!pub.ok) {
       // Unknown senders are alerted once per device (counted after that), never stored.
-      this.store.tx(() => this.alert(h, { kind: 'unknown-device', severity: 'warn', seq: null, why: pub.error }));
+      await this.store.tx(async () => { await this.store.lockDevice(h.dev); await this.alert(h, { kind: 'unknown-device', severity: 'warn', seq: null, why: pub.error }); });
       return h;
     }
     // The fleet is the registry's (REGISTRY/DEV.fleet or fleet), else the one the device's first
     // verified journal came on; a topic naming another is never trusted, stored or acknowledged
     // (SPEC §7: acks go to the fleet and device the registry names, not to a topic from a message).
-    const expected = this.o.registry.fleetOf(tp.dev) ?? this.store.device(tp.dev)?.fleet ?? null;
+    const expected = this.o.registry.fleetOf(tp.dev) ?? (await this.store.device(tp.dev))?.fleet ?? null;
     if (expected !== null && expected !== tp.fleet) {
-      this.store.tx(() => this.alert(h, { kind: 'wrong-fleet', severity: 'warn', seq: null,
-        why: `${tp.kind} for ${tp.dev} on fleet "${tp.fleet.slice(0, 64)}", the device belongs to "${expected}"; dropped` }));
+      await this.store.tx(async () => { await this.store.lockDevice(h.dev); await this.alert(h, { kind: 'wrong-fleet', severity: 'warn', seq: null,
+        why: `${tp.kind} for ${tp.dev} on fleet "${tp.fleet.slice(0, 64)}", the device belongs to "${expected}"; dropped` }); });
       return h;
     }
-    if (tp.kind === 'journal') { this.journal(h, pub.value, payload); return h; }
+    if (tp.kind === 'journal') { await this.journal(h, pub.value, payload); return h; }
     // One commit per message: the device row and the small writes of the other topics share it.
     // Only a verified journal names the device's fleet in the store (null here keeps what is held).
-    this.store.tx(() => {
-      this.ensure(h.dev, expected, pub.value);
+    await this.store.tx(async () => {
+      await this.store.lockDevice(h.dev);
+      await this.ensure(h.dev, expected, pub.value);
       switch (tp.kind) {
-        case 'status': this.status(h, pub.value, payload, retained); break;
-        case 'health': this.health(h, payload, retained); break;
-        case 'decision': this.decisionTopic(h, payload); break;
-        case 'alert': this.deviceAlert(h, payload); break;
+        case 'status': await this.status(h, pub.value, payload, retained); break;
+        case 'health': await this.health(h, payload, retained); break;
+        case 'decision': await this.decisionTopic(h, payload); break;
+        case 'alert': await this.deviceAlert(h, payload); break;
       }
     });
     return h;
   }
 
   /** The device row, written only when it is new or its fleet or key changed (not once per message). */
-  private ensure(dev: string, fleet: string | null, pub: Uint8Array): void {
+  private async ensure(dev: string, fleet: string | null, pub: Uint8Array): Promise<void> {
     const key = `${fleet}/${toHex(pub)}`;
     if (this.ensured.get(dev) === key) return;
-    this.store.ensureDevice(dev, fleet, toHex(pub));
+    await this.store.ensureDevice(dev, fleet, toHex(pub));
     if (this.ensured.size > 100_000) this.ensured.clear();
     this.ensured.set(dev, key);
   }
 
-  private alert(h: Handled, a: Omit<AlertInput, 'dev' | 'fleet' | 'source'> & { source?: AlertInput['source'] }): void {
-    const r = this.store.raise({ dev: h.dev || null, fleet: h.fleet || null, source: a.source ?? 'consumer', ...a }, this.now());
+  private async alert(h: Handled, a: Omit<AlertInput, 'dev' | 'fleet' | 'source'> & { source?: AlertInput['source'] }): Promise<void> {
+    const r = await this.store.raise({ dev: h.dev || null, fleet: h.fleet || null, source: a.source ?? 'consumer', ...a }, this.now());
     h.alerts.push({ kind: a.kind, severity: a.severity, why: a.why, seq: a.seq, repeated: r.repeated });
   }
 
-  private reject(h: Handled, pub: Uint8Array, kind: string, severity: Severity, why: string, seq: number | null, detail?: Record<string, unknown>): void {
-    this.store.tx(() => {   // nested inside apply()'s transaction it is a savepoint
-      this.ensure(h.dev, null, pub);   // a refused batch names no fleet
-      this.store.countRejected(h.dev);
-      this.alert(h, { kind, severity, why, seq, detail });
+  private async reject(h: Handled, pub: Uint8Array, kind: string, severity: Severity, why: string, seq: number | null, detail?: Record<string, unknown>): Promise<void> {
+    await this.store.tx(async () => {   // nested inside apply()'s transaction it is a savepoint
+      await this.store.lockDevice(h.dev);
+      await this.ensure(h.dev, null, pub);   // a refused batch names no fleet
+      await this.store.countRejected(h.dev);
+      await this.alert(h, { kind, severity, why, seq, detail });
     });
   }
 
   // ---- journal ------------------------------------------------------------------------------
 
-  private journal(h: Handled, pub: Uint8Array, payload: Uint8Array): void {
+  private async journal(h: Handled, pub: Uint8Array, payload: Uint8Array): Promise<void> {
     const b = readBatch(payload);
     if (!b.ok) {
       const unsealed = b.detail?.kind === 'unsealed';
-      this.reject(h, pub, unsealed ? 'unsealed' : 'malformed', 'warn', b.error, null);
+      await this.reject(h, pub, unsealed ? 'unsealed' : 'malformed', 'warn', b.error, null);
       return;
     }
     const batch = b.value;
     if (batch.unsealedTail) {
       const last = batch.entries[batch.entries.length - 1]!.seq;
-      this.store.tx(() => this.alert(h, { kind: 'unsealed', severity: 'warn', seq: last + 1, why: `${batch.unsealedTail} entries after seq ${last} are not covered by a seal; dropped` }));
+      await this.store.tx(async () => { await this.store.lockDevice(h.dev); await this.alert(h, { kind: 'unsealed', severity: 'warn', seq: last + 1, why: `${batch.unsealedTail} entries after seq ${last} are not covered by a seal; dropped` }); });
     }
     // Outside the write lock: a batch made only of entries already held byte for byte is a
     // duplicate and costs no signature; anything else is verified on its own first (signature,
     // chain inside the batch, one device). Stored entries never change, so this stays true.
-    const held = this.store.device(h.dev)?.last_seq ?? 0;
+    const held = (await this.store.device(h.dev))?.last_seq ?? 0;
     let verified = false;
     // Seals after a stored key rotation are the new key's (SPEC §6): the consumer follows rotations
     // the chain proved, without a registry change. The registry's key stays the device's identity.
-    const key = this.keyAt(h.dev, pub, batch.entries[0]!.seq, held);
-    if (!this.allHeld(h.dev, batch, held)) {
-      if (!this.verify(h, key, batch)) return;
+    const key = await this.keyAt(h.dev, pub, batch.entries[0]!.seq, held);
+    if (!(await this.allHeld(h.dev, batch, held))) {
+      if (!(await this.verify(h, key, batch))) return;
       verified = true;
     }
-    this.store.tx(() => { this.ensure(h.dev, h.fleet, pub); this.apply(h, key, batch, payload, verified, false); });
+    await this.store.tx(async () => {
+      await this.store.lockDevice(h.dev);
+      await this.ensure(h.dev, h.fleet, pub);
+      await this.apply(h, key, batch, payload, verified, false);
+    });
   }
 
   /** The key that seals entries from `seq` on: the newest stored rotation before it, else the registry's. */
-  keyAt(dev: string, registered: Uint8Array, seq: number, lastSeq = this.store.device(dev)?.last_seq ?? 0): Uint8Array {
+  async keyAt(dev: string, registered: Uint8Array, seq: number, last?: number): Promise<Uint8Array> {
+    const lastSeq = last ?? (await this.store.device(dev))?.last_seq ?? 0;
     let r = this.rotations.get(dev);
     if (!r) { r = { upTo: 0, keys: [] }; this.rotations.set(dev, r); }
     if (r.upTo < lastSeq) {
-      for (const x of this.store.rotationsAfter(dev, r.upTo)) {
+      for (const x of await this.store.rotationsAfter(dev, r.upTo)) {
         const e = parseEntry(x.bytes);
         const np = e.ok && e.value.rec?.type === 'key-rotate' ? fromHex(e.value.rec.body.newPub) : null;
         if (np && np.length === 32) r.keys.push({ seq: x.seq, pub: np });
@@ -153,54 +162,54 @@ export class Ingest {
     return key;
   }
 
-  private allHeld(dev: string, b: Batch, lastSeq: number): boolean {
+  private async allHeld(dev: string, b: Batch, lastSeq: number): Promise<boolean> {
     const first = b.entries[0]!.seq, last = b.entries[b.entries.length - 1]!.seq;
     if (b.entries.some((e) => e.seq > lastSeq)) return false;
-    const held = this.store.held(dev, Math.min(first, last), Math.max(first, last));
+    const held = await this.store.held(dev, Math.min(first, last), Math.max(first, last));
     return b.entries.every((e) => { const x = held.get(e.seq); return !!x && equalBytes(x, e.bytes); });
   }
 
   /** The shared verifier over the batch alone (its first prev taken as given, SPEC §6). */
-  private verify(h: Handled, pub: Uint8Array, b: Batch): boolean {
+  private async verify(h: Handled, pub: Uint8Array, b: Batch): Promise<boolean> {
     const v = verifyRecords(b.records, pub, chainOf(h.dev));
     if (v.valid) return true;
     const c = classify(v.firstBad!.code);
-    this.reject(h, pub, c.kind, c.severity, `record ${v.firstBad!.index}: ${v.firstBad!.reason}`, b.entries[0]!.seq, { index: v.firstBad!.index });
+    await this.reject(h, pub, c.kind, c.severity, `record ${v.firstBad!.index}: ${v.firstBad!.reason}`, b.entries[0]!.seq, { index: v.firstBad!.index });
     return false;
   }
 
   /** Inside BEGIN IMMEDIATE: the chain as stored now decides duplicate, gap, fork or append. */
-  private apply(h: Handled, pub: Uint8Array, b: Batch, payload: Uint8Array, verified: boolean, fromParked: boolean): void {
+  private async apply(h: Handled, pub: Uint8Array, b: Batch, payload: Uint8Array, verified: boolean, fromParked: boolean): Promise<void> {
     const now = this.now();
-    const s = this.store.device(h.dev)!;
+    const s = (await this.store.device(h.dev))!;
     const last = s.last_seq;
     const held = b.entries.filter((e) => e.seq <= last);
     const fresh = b.entries.filter((e) => e.seq > last);
     let dups = 0, conflict: { e: BatchEntry; stored: Uint8Array } | null = null;
     if (held.length) {
       const seqs = held.map((e) => e.seq);
-      const stored = this.store.held(h.dev, Math.min(...seqs), Math.max(...seqs));
+      const stored = await this.store.held(h.dev, Math.min(...seqs), Math.max(...seqs));
       for (const e of held) {
         const x = stored.get(e.seq);
         if (!x || equalBytes(x, e.bytes)) dups++;
         else if (!conflict) conflict = { e, stored: x };
       }
     }
-    if ((conflict || fresh.length) && !verified && !this.verify(h, pub, b)) return;
+    if ((conflict || fresh.length) && !verified && !(await this.verify(h, pub, b))) return;
     if (conflict) {
       // Authentic (the device's own seal) yet different from what we hold under that seq: the key
       // signed two histories (a cloned terminal, or a journal restored and written again).
       const seq = conflict.e.seq;
-      this.reject(h, pub, 'fork', 'critical', `seq ${seq} differs from the entry held under that seq`, seq,
+      await this.reject(h, pub, 'fork', 'critical', `seq ${seq} differs from the entry held under that seq`, seq,
         { held: toHex(chainHash(conflict.stored)), got: toHex(chainHash(conflict.e.bytes)) });
       return;
     }
     h.duplicates += dups;
     if (!fresh.length) {
-      this.store.countDuplicates(h.dev, dups, true);
+      await this.store.countDuplicates(h.dev, dups, true);
       if (!fromParked) {
         const to = b.entries[b.entries.length - 1]!.seq;
-        this.alert(h, { kind: 'replay', severity: 'info', seq: to, why: `batch ${b.entries[0]!.seq}..${to} is already held; dropped as a duplicate` });
+        await this.alert(h, { kind: 'replay', severity: 'info', seq: to, why: `batch ${b.entries[0]!.seq}..${to} is already held; dropped as a duplicate` });
       }
       h.ack = last || null;
       return;
@@ -209,9 +218,9 @@ export class Ingest {
     if (first !== last + 1) {
       // Ahead of a gap (lost or reordered batch, e.g. split across shared consumers): keep the
       // authentic batch aside, untrusted, until the entries before it arrive.
-      if (!fromParked) h.parked = this.store.park(h.dev, first, fresh[fresh.length - 1]!.seq, payload, now, this.maxParked);
-      this.store.countDuplicates(h.dev, dups, false);
-      this.alert(h, { kind: 'gap', severity: 'warn', seq: last + 1,
+      if (!fromParked) h.parked = await this.store.park(h.dev, first, fresh[fresh.length - 1]!.seq, payload, now, this.maxParked);
+      await this.store.countDuplicates(h.dev, dups, false);
+      await this.alert(h, { kind: 'gap', severity: 'warn', seq: last + 1,
         why: `seq ${last + 1}..${first - 1} missing before ${first}${h.parked ? '; batch parked until they arrive' : ''}` });
       h.ack = last || null;
       return;
@@ -220,42 +229,42 @@ export class Ingest {
       // The join: the shared verifier, continuing from the stored chain state, checks seq and prev.
       const j = verifyRecords([fresh[0]!.bytes], pub, { dev: h.dev, lastSeq: last, lastHash: s.last_hash, sealedThrough: last, pending: new Map() });
       if (!j.valid) {
-        this.reject(h, pub, 'fork', 'critical', `seq ${first} does not continue the stored chain: ${j.firstBad!.reason}`, first);
+        await this.reject(h, pub, 'fork', 'critical', `seq ${first} does not continue the stored chain: ${j.firstBad!.reason}`, first);
         return;
       }
     }
-    this.append(h, b, fresh, dups, now);
+    await this.append(h, b, fresh, dups, now);
     // Batches parked behind this one may now continue the chain.
     for (let guard = 0; guard < this.maxParked; guard++) {
-      const next = this.store.device(h.dev)!.last_seq + 1;
-      const p = this.store.parkedReady(h.dev, next);
+      const next = (await this.store.device(h.dev))!.last_seq + 1;
+      const p = await this.store.parkedReady(h.dev, next);
       if (!p) break;
-      this.store.unpark(h.dev, p.first_seq, p.last_seq);
+      await this.store.unpark(h.dev, p.first_seq, p.last_seq);
       const pb = readBatch(p.payload);
-      if (pb.ok) this.apply(h, pub, pb.value, p.payload, true, true);
+      if (pb.ok) await this.apply(h, pub, pb.value, p.payload, true, true);
     }
-    h.ack = this.store.device(h.dev)!.last_seq;
+    h.ack = (await this.store.device(h.dev))!.last_seq;
   }
 
-  private append(h: Handled, b: Batch, fresh: BatchEntry[], dups: number, now: number): void {
+  private async append(h: Handled, b: Batch, fresh: BatchEntry[], dups: number, now: number): Promise<void> {
     const st = this.store;
     const last = fresh[fresh.length - 1]!;
     const seals = b.seals.filter((x) => x.seq >= fresh[0]!.seq);
     const sealOf = (seq: number) => seals.find((x) => x.seq >= seq)!.seq;
-    st.addEntries(h.dev, fresh.map((e) => ({ seq: e.seq, type: e.type, t: e.t, bytes: e.bytes, sealedBy: sealOf(e.seq) })), now);
-    for (const x of seals) st.addSeal(h.dev, x.seq, x.t, x.bytes);
-    let offset: number | null = st.device(h.dev)?.utc_offset_min ?? null;
+    await st.addEntries(h.dev, fresh.map((e) => ({ seq: e.seq, type: e.type, t: e.t, bytes: e.bytes, sealedBy: sealOf(e.seq) })), now);
+    for (const x of seals) await st.addSeal(h.dev, x.seq, x.t, x.bytes);
+    let offset: number | null = (await st.device(h.dev))?.utc_offset_min ?? null;
     for (const e of fresh) {
       const o = utcOffsetMin(e);
       if (o !== null) offset = o;
       const d = decisionOf(h.dev, e);
       // A refused request carries no local date of its own: the shop's offset, as its decisions show it, gives it one.
       if (d && d.localDate === null && offset !== null) d.localDate = new Date(e.t + offset * 60_000).toISOString().slice(0, 10);
-      if (d) st.decision(d);
+      if (d) await st.decision(d);
     }
-    if (offset !== null) st.setOffset(h.dev, offset);
-    st.advance(h.dev, { lastSeq: last.seq, lastHash: chainHash(last.bytes), firstSeq: fresh[0]!.seq, entries: fresh.length, duplicates: dups });
-    st.resolveGaps(h.dev, last.seq, now);
+    if (offset !== null) await st.setOffset(h.dev, offset);
+    await st.advance(h.dev, { lastSeq: last.seq, lastHash: chainHash(last.bytes), firstSeq: fresh[0]!.seq, entries: fresh.length, duplicates: dups });
+    await st.resolveGaps(h.dev, last.seq, now);
     h.stored += fresh.length;
     h.from = h.from === null ? fresh[0]!.seq : Math.min(h.from, fresh[0]!.seq);
     h.to = Math.max(h.to ?? 0, last.seq);
@@ -263,41 +272,41 @@ export class Ingest {
 
   // ---- the other topics: best-effort extras; the journal carries the truth (SPEC §7) ----------
 
-  private status(h: Handled, pub: Uint8Array, payload: Uint8Array, retained: boolean): void {
+  private async status(h: Handled, pub: Uint8Array, payload: Uint8Array, retained: boolean): Promise<void> {
     const d = decodeMap(payload);
-    if (!d || typeof d.online !== 'boolean') { this.alert(h, { kind: 'malformed', severity: 'warn', seq: null, why: 'status: expected a map with a boolean online' }); return; }
-    const current = toHex(this.keyAt(h.dev, pub, Number.MAX_SAFE_INTEGER));
+    if (!d || typeof d.online !== 'boolean') { await this.alert(h, { kind: 'malformed', severity: 'warn', seq: null, why: 'status: expected a map with a boolean online' }); return; }
+    const current = toHex(await this.keyAt(h.dev, pub, Number.MAX_SAFE_INTEGER));
     if (d.online && typeof d.pub === 'string' && d.pub !== toHex(pub) && d.pub !== current) {
-      this.alert(h, { kind: 'key-mismatch', severity: 'critical', seq: null, why: `birth announces key ${d.pub.slice(0, 16)}…, the registry holds ${toHex(pub).slice(0, 16)}…${current !== toHex(pub) ? ` (rotated to ${current.slice(0, 16)}…)` : ''}` });
+      await this.alert(h, { kind: 'key-mismatch', severity: 'critical', seq: null, why: `birth announces key ${d.pub.slice(0, 16)}…, the registry holds ${toHex(pub).slice(0, 16)}…${current !== toHex(pub) ? ` (rotated to ${current.slice(0, 16)}…)` : ''}` });
     }
     // A retained birth replayed by the broker on subscribe says nothing about when it was seen.
-    this.store.setOnline(h.dev, d.online, retained ? null : this.now(), d.online ? json(d) : null);
+    await this.store.setOnline(h.dev, d.online, retained ? null : this.now(), d.online ? json(d) : null);
     h.online = d.online;
   }
 
-  private health(h: Handled, payload: Uint8Array, retained: boolean): void {
+  private async health(h: Handled, payload: Uint8Array, retained: boolean): Promise<void> {
     const v = decodeMaps(payload, 'health'), d = v.ok ? readHealth(v.value) : null;
-    if (!d) { this.alert(h, { kind: 'malformed', severity: 'warn', seq: null, why: 'health: expected a map with the keys of core/telemetry/wire.ts' }); return; }
-    if (!retained) this.store.setHealth(h.dev, json(d), this.now());
+    if (!d) { await this.alert(h, { kind: 'malformed', severity: 'warn', seq: null, why: 'health: expected a map with the keys of core/telemetry/wire.ts' }); return; }
+    if (!retained) await this.store.setHealth(h.dev, json(d), this.now());
   }
 
-  private decisionTopic(h: Handled, payload: Uint8Array): void {
+  private async decisionTopic(h: Handled, payload: Uint8Array): Promise<void> {
     const v = decode(payload, 'decision'), d = v.ok ? readPreview(v.value) : null;
-    if (!d) { this.alert(h, { kind: 'malformed', severity: 'warn', seq: null, why: 'decision: expected [seq, ref, verdict, reasons, t] (core/telemetry/wire.ts)' }); return; }
-    const off = this.store.device(h.dev)?.utc_offset_min ?? 0;
-    this.store.decision({
+    if (!d) { await this.alert(h, { kind: 'malformed', severity: 'warn', seq: null, why: 'decision: expected [seq, ref, verdict, reasons, t] (core/telemetry/wire.ts)' }); return; }
+    const off = (await this.store.device(h.dev))?.utc_offset_min ?? 0;
+    await this.store.decision({
       dev: h.dev, seq: d.seq, stage: 'preflight', ref: d.ref, verdict: d.verdict, t: d.t,
       localDate: new Date(d.t + off * 60_000).toISOString().slice(0, 10), verified: false,
       reasons: d.reasons.map((name) => ({ name, severity: (REASONS as Record<string, { severity: string }>)[name]?.severity })),
     });
   }
 
-  private deviceAlert(h: Handled, payload: Uint8Array): void {
+  private async deviceAlert(h: Handled, payload: Uint8Array): Promise<void> {
     const d = decodeMap(payload);
-    if (!d || typeof d.kind !== 'string') { this.alert(h, { kind: 'malformed', severity: 'warn', seq: null, why: 'alert: expected {kind, detail, seq, t}' }); return; }
+    if (!d || typeof d.kind !== 'string') { await this.alert(h, { kind: 'malformed', severity: 'warn', seq: null, why: 'alert: expected {kind, detail, seq, t}' }); return; }
     // The severity comes from the one list of alert kinds the terminal raises (core/telemetry/alerts.ts).
     const sev: Severity = isAlertKind(d.kind) ? ALERT_KINDS[d.kind].severity : 'warn';
-    this.alert(h, { kind: d.kind.slice(0, 64), severity: sev, source: 'device', seq: isSeq(d.seq) ? d.seq : null,
+    await this.alert(h, { kind: d.kind.slice(0, 64), severity: sev, source: 'device', seq: isSeq(d.seq) ? d.seq : null,
       why: `terminal reported ${d.kind}`, detail: d.detail && typeof d.detail === 'object' ? JSON.parse(json(d.detail)) : undefined });
   }
 }

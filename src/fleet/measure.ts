@@ -10,7 +10,7 @@ import { Ingest } from './ingest';
 import { GenTerminal } from './journal-gen';
 import { nativeEd25519, useNativeCrypto } from './native';
 import { Registry } from './registry';
-import { Store } from './store';
+import { SqliteStore } from './store-sqlite';
 
 export interface VerifyMeasure {
   verify_entries_per_s: number;       // decode + chain + seal check, batch after batch, carried chain
@@ -19,7 +19,7 @@ export interface VerifyMeasure {
   entries: number; seal_every: number;
 }
 
-export function measureVerify(o: { entries?: number; sealEvery?: number; rounds?: number } = {}): VerifyMeasure {
+export async function measureVerify(o: { entries?: number; sealEvery?: number; rounds?: number } = {}): Promise<VerifyMeasure> {
   useNativeCrypto();
   const entries = o.entries ?? 20_000, sealEvery = o.sealEvery ?? 16, rounds = o.rounds ?? 3;
   const g = new GenTerminal('BENCH-1');
@@ -40,14 +40,14 @@ export function measureVerify(o: { entries?: number; sealEvery?: number; rounds?
   const dir = mkdtempSync(join(tmpdir(), 'pf-measure-'));
   let ingestMs: number;
   try {
-    const st = Store.open(join(dir, 'm.sqlite'));
+    const st = SqliteStore.open(join(dir, 'm.sqlite'));
     if (!st.ok) throw new Error(st.error);
     const reg = { lookup: (d: string) => (d === g.dev ? { ok: true as const, value: g.kp.pub } : { ok: false as const, error: 'unknown' }), fleetOf: () => null } as unknown as Registry;
     const ing = new Ingest({ store: st.value, registry: reg });
     const t0 = performance.now();
-    for (const p of payloads) if (ing.handle(`preflight/v1/bench/${g.dev}/journal`, p).stored === 0) throw new Error('benchmark batch not stored');
+    for (const p of payloads) if ((await ing.handle(`preflight/v1/bench/${g.dev}/journal`, p)).stored === 0) throw new Error('benchmark batch not stored');
     ingestMs = performance.now() - t0;
-    st.value.close();
+    await st.value.close();
   } finally { rmSync(dir, { recursive: true, force: true }); }
 
   // A seal-sized message signed once; verify it repeatedly for ~300 ms.

@@ -11,7 +11,7 @@ import { describe, REASONS, type Lang, type ReasonName } from '../core/reasons/c
 import { fail, ok, type Result } from '../core/util/result';
 import { OUTCOME_WORDS, VERDICT_WORDS, word } from '../core/reasons/words';
 import { parseEntry } from '../core/journal/entry';
-import type { Store } from './store';
+import type { FleetStore as Store } from './store';
 
 export interface ReportLine {
   name: string; severity: string; stage: 'preflight' | 'acquirer'; count: number;
@@ -39,8 +39,8 @@ export interface DenialReport {
 }
 
 /** The terminal's local date now, from the UTC offset its verified decisions showed (else UTC). */
-export function deviceToday(store: Store, dev: string, nowMs = Date.now()): string {
-  const off = store.device(dev)?.utc_offset_min ?? 0;
+export async function deviceToday(store: Store, dev: string, nowMs = Date.now()): Promise<string> {
+  const off = (await store.device(dev))?.utc_offset_min ?? 0;
   return new Date(nowMs + off * 60_000).toISOString().slice(0, 10);
 }
 
@@ -53,47 +53,35 @@ export function localTime(t: number, offMin: number | null): string {
 /** Minor units (fen) as yuan with two decimals, as the reason catalog writes amounts. */
 export const amountText = (minor: number | null): string => (minor === null ? "" : `¥${(minor / 100).toFixed(2)}`);
 
-const notEnrolledAlert = (store: Store, dev: string) => store.db.prepare(`SELECT t, last_t, count FROM alerts WHERE dev = ? AND kind = 'unknown-device' ORDER BY id DESC LIMIT 1`)
-  .get(dev) as { t: number; last_t: number; count: number } | undefined;
-
-export function denialReport(store: Store, dev: string, date: string, lang: Lang): Result<DenialReport> {
-  const d = store.device(dev);
-  const ne = notEnrolledAlert(store, dev);
+export async function denialReport(store: Store, dev: string, date: string, lang: Lang): Promise<Result<DenialReport>> {
+  const d = await store.device(dev);
+  const ne = await store.lastUnknownDevice(dev);
   if (!d && !ne) {
-    const known = (store.db.prepare(`SELECT dev FROM devices ORDER BY dev LIMIT 5`).all() as { dev: string }[]).map((r) => r.dev);
+    const known = await store.knownDevices(5);
     return fail(`no device ${dev} in ${store.file}${known.length ? ` (known: ${known.join(', ')}${known.length === 5 ? ', …' : ''})` : ''}`);
   }
   const off = d?.utc_offset_min ?? null;
   const r: DenialReport = { dev, date, lang, enrolled: !!d, offset: off === null ? null : offsetText(off), preflight: {}, acquirer: {}, unverified: 0,
-    reasons: [], transactions: [], previews: [], gaps: gapsOf(store, dev, lang) };
-  const rows = store.db.prepare(`SELECT stage, verdict, verified, count(*) n FROM decisions WHERE dev = ? AND local_date = ? GROUP BY stage, verdict, verified`)
-    .all(dev, date) as { stage: string; verdict: string; verified: number; n: number }[];
+    reasons: [], transactions: [], previews: [], gaps: await gapsOf(store, dev, lang) };
+  const rows = await store.dayVerdicts(dev, date);
   for (const x of rows) {
     if (!x.verified) { r.unverified += x.n; continue; }
     const m = x.stage === 'acquirer' ? r.acquirer : r.preflight;
     m[x.verdict] = (m[x.verdict] ?? 0) + x.n;
   }
-  const reasons = store.db.prepare(`
-    SELECT name, stage, max(severity) severity, count(*) n, max(seq) last FROM decision_reasons
-    WHERE dev = ? AND local_date = ? AND verified = 1
-    GROUP BY name, stage ORDER BY n DESC, name`).all(dev, date) as { name: string; stage: 'preflight' | 'acquirer'; severity: string | null; n: number; last: number }[];
-  const paramsOf = store.db.prepare(`SELECT params FROM decision_reasons WHERE dev = ? AND seq = ? AND name = ?`);
+  const reasons = await store.dayReasons(dev, date);
   for (const x of reasons) {
     const def = (REASONS as Record<string, { severity: string }>)[x.name];
     const severity = def?.severity ?? x.severity ?? 'deny';
     if (severity === 'warn') continue; // warnings ride along; they deny nothing (SPEC §3)
-    const p = paramsOf.get(dev, x.last, x.name) as { params: string | null } | undefined;
+    const p = await store.reasonParams(dev, x.last, x.name);
     let params: Record<string, string | number> = {};
-    try { params = p?.params ? JSON.parse(p.params) : {}; } catch { /* keep the template */ }
+    try { params = p ? JSON.parse(p) : {}; } catch { /* keep the template */ }
     const desc = def ? describe({ name: x.name as ReasonName, severity: severity as 'deny', params }, lang) : { message: x.name, remedy: '' };
     r.reasons.push({ name: x.name, severity, stage: x.stage, count: x.n, message: desc.message, remedy: desc.remedy, lastSeq: x.last });
   }
   // The day's transactions that were not plainly allowed and approved, from the entries themselves.
-  const txns = store.db.prepare(`
-    SELECT d.seq, d.stage, d.ref, d.verdict, d.t, d.verified, d.reasons, e.bytes FROM decisions d
-    LEFT JOIN entries e ON e.dev = d.dev AND e.seq = d.seq AND d.verified = 1
-    WHERE d.dev = ? AND d.local_date = ? AND d.verdict NOT IN ('allow', 'approved') ORDER BY d.t, d.seq`)
-    .all(dev, date) as { seq: number; stage: 'preflight' | 'acquirer'; ref: string | null; verdict: string; t: number; verified: number; reasons: string; bytes: Uint8Array | null }[];
+  const txns = await store.dayFlagged(dev, date);
   for (const x of txns) {
     let names: string[] = [];
     try { names = (JSON.parse(x.reasons) as { name: string }[]).map((y) => y.name); } catch { /* none */ }
@@ -119,11 +107,11 @@ export function denialReport(store: Store, dev: string, date: string, lang: Lang
 }
 
 /** Missing stretches of the fleet's copy of `dev`'s journal, each with its cause. */
-export function gapsOf(store: Store, dev: string, lang: Lang = 'en'): GapLine[] {
+export async function gapsOf(store: Store, dev: string, lang: Lang = 'en'): Promise<GapLine[]> {
   const zh = lang === 'zh';
   const out: GapLine[] = [];
-  const d = store.device(dev);
-  const ne = notEnrolledAlert(store, dev);
+  const d = await store.device(dev);
+  const ne = await store.lastUnknownDevice(dev);
   if (ne && (!d || d.last_seq === 0)) {
     out.push({ cause: 'not-enrolled', from: null, to: null, verified: false, why: zh
       ? `未在登记处注册：自 ${new Date(ne.t).toISOString()} 起拒收 ${ne.count} 条消息；请用 preflight enrol 注册，终端会重发未确认的流水`
@@ -132,7 +120,7 @@ export function gapsOf(store: Store, dev: string, lang: Lang = 'en'): GapLine[] 
   if (!d) return out;
   // Damage the terminal itself reported in a sealed, verified flash-damage entry.
   const damaged: [number, number][] = [];
-  for (const x of store.db.prepare(`SELECT seq, bytes FROM entries WHERE dev = ? AND type = 'flash-damage' ORDER BY seq`).all(dev) as { seq: number; bytes: Uint8Array }[]) {
+  for (const x of await store.entriesOfType(dev, 'flash-damage')) {
     const e = parseEntry(x.bytes);
     if (!e.ok || e.value.rec?.type !== 'flash-damage') continue;
     const b = e.value.rec.body;
@@ -155,15 +143,15 @@ export function gapsOf(store: Store, dev: string, lang: Lang = 'en'): GapLine[] 
   };
   const notReceived = zh ? '平台未收到（终端未上传，或批次丢失；终端会从未确认处重发）' : 'not received by the fleet (not uploaded yet, or the batch was lost; the terminal re-sends from its last acknowledged seq)';
   if (d.first_seq !== null && d.first_seq > 1) missing(1, d.first_seq - 1, notReceived);
-  for (const h of store.db.prepare(`SELECT prev + 1 a, seq - 1 z FROM (SELECT seq, LAG(seq) OVER (ORDER BY seq) prev FROM entries WHERE dev = ?) WHERE seq - prev > 1`).all(dev) as { a: number; z: number }[]) {
+  for (const h of await store.holes(dev)) {
     missing(h.a, h.z, notReceived);
   }
-  const parked = store.db.prepare(`SELECT min(first_seq) f, max(last_seq) l FROM parked WHERE dev = ?`).get(dev) as { f: number | null; l: number | null };
+  const parked = await store.parkedSpan(dev);
   if (parked.f !== null && parked.f > d.last_seq + 1) {
     missing(d.last_seq + 1, parked.f - 1, zh ? `未收到；其后的第 ${parked.f}..${parked.l} 条已暂存（未信任），等缺口补上再入库` : `not received; the later seq ${parked.f}..${parked.l} are parked (not trusted) until it arrives`);
   }
   let health: { seq?: unknown } | null = null;
-  const hj = (store.db.prepare(`SELECT health FROM devices WHERE dev = ?`).get(dev) as { health: string | null }).health;
+  const hj = await store.health(dev);
   try { health = hj ? JSON.parse(hj) : null; } catch { health = null; }
   const top = Math.max(d.last_seq, parked.l ?? 0);
   if (health && typeof health.seq === 'number' && health.seq > top) {
@@ -187,13 +175,13 @@ export interface FleetRow {
 export interface FleetReport { date: string | null; lang: Lang; terminals: FleetRow[] }
 
 /** One row per terminal (and per sender not enrolled yet), on `date` or on each shop's own today. */
-export function fleetReport(store: Store, date: string | null, lang: Lang, nowMs = Date.now()): FleetReport {
-  const devs = (store.db.prepare(`SELECT dev FROM devices UNION SELECT dev FROM alerts WHERE kind = 'unknown-device' AND dev IS NOT NULL ORDER BY dev`).all() as { dev: string }[]).map((x) => x.dev);
+export async function fleetReport(store: Store, date: string | null, lang: Lang, nowMs = Date.now()): Promise<FleetReport> {
+  const devs = await store.reportDevices();
   const terminals: FleetRow[] = [];
   for (const dev of devs) {
-    const d = store.device(dev);
-    const day = date ?? deviceToday(store, dev, nowMs);
-    const r = denialReport(store, dev, day, lang);
+    const d = await store.device(dev);
+    const day = date ?? await deviceToday(store, dev, nowMs);
+    const r = await denialReport(store, dev, day, lang);
     if (!r.ok) continue;
     terminals.push({ dev, fleet: d?.fleet ?? null, enrolled: !!d, online: d?.online === null || d?.online === undefined ? null : d.online === 1, lastSeen: d?.last_seen ?? null,
       date: day, offset: r.value.offset, preflight: r.value.preflight, acquirer: r.value.acquirer, unverified: r.value.unverified,

@@ -12,12 +12,12 @@ import { useNativeCrypto } from './native';
 import { Registry } from './registry';
 import { connectMqtt, type MqttLink } from './source-mqtt';
 import { connectNats, type NatsLink } from './source-nats';
-import { Store } from './store';
+import { isPostgresUrl, openStore, type FleetStore } from './store';
 
 export interface ConsumeOptions {
   broker: string;                 // mqtt://HOST:PORT, or nats://HOST:PORT[,nats://...] for JetStream
   registry: string;
-  db: string;
+  db: string;                     // a SQLite file, or postgres://USER@HOST:PORT/DB (SPEC §7)
   backendKey?: string;            // K.key; without it the consumer stores and never acknowledges
   share?: string;                 // MQTT 5 shared subscription group, or the JetStream durable name
   clientId?: string;              // MQTT client id (keep it across restarts: the session holds unacked messages)
@@ -30,7 +30,7 @@ export interface ConsumeOptions {
 
 export interface RunningConsumer {
   consumer: Consumer;
-  store: Store;
+  store: FleetStore;
   mode: 'mqtt' | 'mqtt-shared' | 'nats';
   /** The broker server the source is connected to right now (host:port). */
   server(): string;
@@ -61,20 +61,20 @@ export function checkOptions(o: ConsumeOptions): Result<{ registry: Registry; ke
 
 /** A client id that stays the same across restarts of the same consumer (its broker session). */
 export function defaultClientId(o: ConsumeOptions): string {
-  const h = createHash('sha256').update(resolve(o.db)).digest('hex').slice(0, 8);
+  const h = createHash('sha256').update(isPostgresUrl(o.db) ? o.db : resolve(o.db)).digest('hex').slice(0, 8);
   return `pf-fleet-${hostname().replace(/[^\w-]/g, '').slice(0, 20)}-${h}${o.share ? '-' + o.share : ''}`;
 }
 
 export async function startConsumer(o: ConsumeOptions): Promise<Result<RunningConsumer>> {
   const c = checkOptions(o);
   if (!c.ok) return c;
-  const st = Store.open(o.db);
+  const st = await openStore(o.db);
   if (!st.ok) return st;
   const store = st.value;
   useNativeCrypto();
   let consumer: Consumer | null = null;
   const onError = (where: string, e: unknown) => consumer?.error(where, e);
-  const onMessage = (t: string, p: Uint8Array, retained = false) => { consumer!.handle(t, p, retained); };
+  const onMessage = async (t: string, p: Uint8Array, retained = false) => { await consumer!.handle(t, p, retained); };
   let source: MqttLink | NatsLink;
   let acks: MqttLink | NatsLink;
   const links: (MqttLink | NatsLink)[] = [];
@@ -88,21 +88,21 @@ export async function startConsumer(o: ConsumeOptions): Promise<Result<RunningCo
   if (c.value.nats) {
     const n = await connectNats({ servers: c.value.nats, stream: o.stream ?? 'PREFLIGHT', durable: o.share ?? 'preflight-fleet', replicas: o.replicas,
       ackWaitMs: o.ackWaitMs, onMessage, onError });
-    if (!n.ok) { store.close(); return n; }
+    if (!n.ok) { await store.close(); return n; }
     source = n.value; links.push(source);
     acks = source;
     if (o.ackBroker) {
       const m = await connectMqtt({ url: o.ackBroker, clientId: `${clientId}-acks`, subscribe: false, onError });
-      if (!m.ok) { await source.close(); store.close(); return m; }
+      if (!m.ok) { await source.close(); await store.close(); return m; }
       acks = m.value; links.push(acks);
     }
   } else {
     const m = await connectMqtt({ url: o.broker, clientId, share: o.share, onMessage, onError });
-    if (!m.ok) { store.close(); return m; }
+    if (!m.ok) { await store.close(); return m; }
     source = acks = m.value; links.push(source);
   }
   linkUp(acks);
-  consumer.start();
+  await consumer.start();
   const mode = c.value.nats ? 'nats' : o.share ? 'mqtt-shared' : 'mqtt';
   let stopped = false;
   return ok({
@@ -118,7 +118,7 @@ export async function startConsumer(o: ConsumeOptions): Promise<Result<RunningCo
       stopped = true;
       await consumer!.close();
       for (const l of links.reverse()) await l.close().catch(() => {});
-      store.close();
+      await store.close();
     },
   });
 }

@@ -1,4 +1,4 @@
-// The consumer's SQLite tables (SPEC §7: store verified records, flag gaps, forks and replays).
+// The consumer's SQLite tables (SPEC §7: store verified records, flag gaps, forks and replays); schema-pg.ts has the same for PostgreSQL.
 // `entries` holds only records whose covering seal verified; anything else is an `alerts` row or,
 // for an authentic batch that arrived ahead of a gap, a `parked` row that is not trusted yet.
 

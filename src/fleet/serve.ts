@@ -19,7 +19,7 @@ import { offsetAt, WEEKDAYS } from '../core/time/local';
 import type { Lang } from '../core/reasons/catalog';
 import { OUTCOME_WORDS, VERDICT_WORDS, word } from '../core/reasons/words';
 import { amountText, gapsOf, gapWord, localTime, offsetText, type GapLine } from './report';
-import type { Store } from './store';
+import type { FleetStore as Store } from './store';
 
 /** Signed policies by digest (the first 16 bytes of SHA-512 of the COSE bytes, as the `policy` entry names it). */
 export function loadPolicies(dir: string | undefined): Map<string, Policy> {
@@ -49,12 +49,10 @@ export interface Day {
   decisions: DayDecision[]; track: TrackPoint[];
 }
 
-const offOf = (store: Store, dev: string | null): number | null => (dev ? store.device(dev)?.utc_offset_min ?? null : null);
+const offOf = async (store: Store, dev: string | null): Promise<number | null> => (dev ? (await store.device(dev))?.utc_offset_min ?? null : null);
 
-export function terminals(store: Store): TerminalRow[] {
-  const rows = store.db.prepare(`SELECT d.dev, d.fleet, d.online, d.last_seen, d.last_seq, d.seq_acked, d.utc_offset_min,
-      (SELECT count(*) FROM alerts a WHERE a.dev = d.dev AND a.resolved IS NULL AND a.severity <> 'info') open
-    FROM devices d ORDER BY d.dev`).all() as { dev: string; fleet: string | null; online: number | null; last_seen: number | null; last_seq: number; seq_acked: number; utc_offset_min: number | null; open: number }[];
+export async function terminals(store: Store): Promise<TerminalRow[]> {
+  const rows = await store.terminals();
   return rows.map((r) => ({
     dev: r.dev, fleet: r.fleet, online: r.online === null ? null : r.online === 1, lastSeen: r.last_seen,
     lastSeenLocal: r.last_seen === null ? null : localTime(r.last_seen, r.utc_offset_min), stored: r.last_seq, acked: r.seq_acked,
@@ -62,31 +60,33 @@ export function terminals(store: Store): TerminalRow[] {
   }));
 }
 
-export function openAlerts(store: Store, limit = 200): AlertRow[] {
-  const rows = store.db.prepare(`SELECT id, last_t t, dev, kind, severity, source, why, count FROM alerts WHERE resolved IS NULL AND severity <> 'info' ORDER BY last_t DESC LIMIT ?`)
-    .all(limit) as Omit<AlertRow, 'local' | 'verified'>[];
+export async function openAlerts(store: Store, limit = 200): Promise<AlertRow[]> {
+  const rows = await store.openAlerts(limit);
   // An alert the terminal published is a preview; one the consumer raised is its own finding.
-  return rows.map((a) => ({ ...a, local: localTime(a.t, offOf(store, a.dev)), verified: a.source === 'consumer' }));
+  const out: AlertRow[] = [];
+  for (const a of rows) out.push({ ...a, local: localTime(a.t, await offOf(store, a.dev)), verified: a.source === 'consumer' });
+  return out;
 }
 
-export function allGaps(store: Store, lang: Lang): (GapLine & { dev: string })[] {
-  const devs = (store.db.prepare(`SELECT dev FROM devices UNION SELECT dev FROM alerts WHERE kind = 'unknown-device' AND dev IS NOT NULL ORDER BY dev`).all() as { dev: string }[]).map((x) => x.dev);
-  return devs.flatMap((dev) => gapsOf(store, dev, lang).map((g) => ({ dev, ...g })));
+export async function allGaps(store: Store, lang: Lang): Promise<(GapLine & { dev: string })[]> {
+  const out: (GapLine & { dev: string })[] = [];
+  for (const dev of await store.reportDevices()) for (const g of await gapsOf(store, dev, lang)) out.push({ dev, ...g });
+  return out;
 }
 
 /**
  * The policy the terminal was trading under by the end of `date`: the last `policy` entry (a policy
  * it accepted, named by digest), else its last boot (the provisioned policy: version, mid and tid).
  */
-function policyOf(store: Store, dev: string, endMs: number, policies: Map<string, Policy>): { version: number; digest: string | null; policy: Policy | null } | null {
-  const last = (type: string) => {
-    const row = store.db.prepare(`SELECT bytes FROM entries WHERE dev = ? AND type = ? AND t < ? ORDER BY seq DESC LIMIT 1`).get(dev, type, endMs) as { bytes: Uint8Array } | undefined;
-    const e = row ? parseEntry(row.bytes) : null;
+async function policyOf(store: Store, dev: string, endMs: number, policies: Map<string, Policy>): Promise<{ version: number; digest: string | null; policy: Policy | null } | null> {
+  const last = async (type: string) => {
+    const bytes = await store.lastEntryOfType(dev, type, endMs);
+    const e = bytes ? parseEntry(bytes) : null;
     return e && e.ok ? e.value.rec : null;
   };
-  const pe = last('policy');
+  const pe = await last('policy');
   if (pe?.type === 'policy' && policies.has(pe.body.digest)) return { version: pe.body.version, digest: pe.body.digest, policy: policies.get(pe.body.digest)! };
-  const boot = last('boot');
+  const boot = await last('boot');
   const version = pe?.type === 'policy' ? pe.body.version : boot?.type === 'boot' ? boot.body.policyVersion : 0;
   const mid = pe?.type === 'policy' ? pe.body.mid : boot?.type === 'boot' ? boot.body.mid : undefined;
   const tid = pe?.type === 'policy' ? pe.body.tid : boot?.type === 'boot' ? boot.body.tid : undefined;
@@ -99,22 +99,19 @@ function policyOf(store: Store, dev: string, endMs: number, policies: Map<string
 
 const dayNumber = (date: string) => Math.floor(Date.parse(date + 'T00:00:00Z') / 86_400_000);
 
-export function terminalDay(store: Store, dev: string, date: string, policies: Map<string, Policy>): Day | null {
-  const d = store.device(dev);
+export async function terminalDay(store: Store, dev: string, date: string, policies: Map<string, Policy>): Promise<Day | null> {
+  const d = await store.device(dev);
   if (!d) return null;
   const off = d.utc_offset_min;
   const endMs = Date.parse(date + 'T00:00:00Z') + 86_400_000 - (off ?? 0) * 60_000;
-  const pol = policyOf(store, dev, endMs, policies);
+  const pol = await policyOf(store, dev, endMs, policies);
   const p = pol?.policy ?? null;
   let hours: Interval[] | null = null;
   if (p) {
     const ex = p.hours.exceptions.find((x) => x.day === dayNumber(date));
     hours = ex ? (ex.closed ? [] : ex.intervals) : p.hours.week[WEEKDAYS[new Date(date + 'T00:00:00Z').getUTCDay()]!];
   }
-  const rows = store.db.prepare(`SELECT x.seq, x.ref, x.verdict, x.t, x.verified, x.reasons, e.bytes FROM decisions x
-      LEFT JOIN entries e ON e.dev = x.dev AND e.seq = x.seq AND x.verified = 1
-      WHERE x.dev = ? AND x.local_date = ? AND x.stage = 'preflight' ORDER BY x.t, x.seq`)
-    .all(dev, date) as { seq: number; ref: string | null; verdict: string; t: number; verified: number; reasons: string; bytes: Uint8Array | null }[];
+  const rows = await store.dayDecisions(dev, date);
   const decisions: DayDecision[] = [];
   const track: TrackPoint[] = [];
   for (const r of rows) {
@@ -189,8 +186,8 @@ function table(head: string[], rows: string[][]): string {
   return `<table><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('')}</table>`;
 }
 
-export function fleetPage(store: Store, lang: Lang): string {
-  const ts = terminals(store), al = openAlerts(store), gs = allGaps(store, lang);
+export async function fleetPage(store: Store, lang: Lang): Promise<string> {
+  const ts = await terminals(store), al = await openAlerts(store), gs = await allGaps(store, lang);
   const onWord = (o: boolean | null) => (o === null ? esc(w('unknown', lang)) : o ? `<span class="on">${esc(w('yes', lang))}</span>` : `<span class="off">${esc(w('no', lang))}</span>`);
   const body = `<h1>${esc(w('title', lang))}</h1><p class="note">${esc(w('verifiedNote', lang))}</p>
 <h2>${esc(w('terminals', lang))} (${ts.length})</h2>
@@ -271,7 +268,7 @@ export const isCalendarDate = (d: string): boolean => /^\d{4}-\d{2}-\d{2}$/.test
 
 export function fleetServer(o: ServeOptions): Server {
   const { store } = o;
-  return createServer((req: IncomingMessage, res: ServerResponse) => {
+  return createServer(async (req: IncomingMessage, res: ServerResponse) => {
     const send = (code: number, type: string, body: string) => {
       res.writeHead(code, { 'content-type': `${type}; charset=utf-8`, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
       res.end(body);
@@ -285,17 +282,17 @@ export function fleetServer(o: ServeOptions): Server {
       if (date !== null && !isCalendarDate(date)) { json(400, { error: 'date must be a calendar date YYYY-MM-DD' }); return; }
       const p = u.pathname;
       const devOf = (prefix: string, suffix = '') => { try { return decodeURIComponent(p.slice(prefix.length, p.length - suffix.length)); } catch { return ''; } };
-      const dayFor = (dev: string) => terminalDay(store, dev, date ?? latestDay(store, dev) ?? o.today?.(dev) ?? new Date().toISOString().slice(0, 10), o.policies);
-      if (p === '/api/terminals') return json(200, terminals(store));
-      if (p === '/api/alerts') return json(200, openAlerts(store));
-      if (p === '/api/gaps') return json(200, allGaps(store, lang));
+      const dayFor = async (dev: string) => terminalDay(store, dev, date ?? await latestDay(store, dev) ?? o.today?.(dev) ?? new Date().toISOString().slice(0, 10), o.policies);
+      if (p === '/api/terminals') return json(200, await terminals(store));
+      if (p === '/api/alerts') return json(200, await openAlerts(store));
+      if (p === '/api/gaps') return json(200, await allGaps(store, lang));
       if (p.startsWith('/api/terminals/') && p.endsWith('/day')) {
-        const day = dayFor(devOf('/api/terminals/', '/day'));
+        const day = await dayFor(devOf('/api/terminals/', '/day'));
         return day ? json(200, day) : json(404, { error: 'no such device' });
       }
-      if (p === '/') return send(200, 'text/html', fleetPage(store, lang));
+      if (p === '/') return send(200, 'text/html', await fleetPage(store, lang));
       if (p.startsWith('/t/')) {
-        const day = dayFor(devOf('/t/'));
+        const day = await dayFor(devOf('/t/'));
         return day ? send(200, 'text/html', dayPage(day, lang)) : send(404, 'text/html', page('404', lang, `<h1>404</h1><p>${esc(devOf('/t/'))}</p>`, p));
       }
       json(404, { error: 'not found', paths: ['/', '/t/DEV', '/api/terminals', '/api/alerts', '/api/gaps', '/api/terminals/DEV/day'] });
@@ -306,7 +303,4 @@ export function fleetServer(o: ServeOptions): Server {
 }
 
 /** The terminal's most recent local date with a decision (the page opens on its last trading day). */
-export function latestDay(store: Store, dev: string): string | null {
-  const r = store.db.prepare(`SELECT max(local_date) d FROM decisions WHERE dev = ?`).get(dev) as { d: string | null };
-  return r.d;
-}
+export function latestDay(store: Store, dev: string): Promise<string | null> { return store.latestDay(dev); }

@@ -12,8 +12,8 @@ export interface MqttSourceOptions {
   share?: string;                 // MQTT 5 shared-subscription group
   subscribe?: boolean;            // false: publish only (acks through an MQTT gateway)
   connectTimeoutMs?: number;
-  /** Synchronous handler; the message is acknowledged to the broker when it returns. */
-  onMessage?: (topicName: string, payload: Uint8Array, retained: boolean) => void;
+  /** The message is acknowledged to the broker when its promise resolves; the next one waits for that. */
+  onMessage?: (topicName: string, payload: Uint8Array, retained: boolean) => void | Promise<void>;
   onError?: (where: string, e: unknown) => void;
 }
 
@@ -35,17 +35,14 @@ export async function connectMqtt(o: MqttSourceOptions): Promise<Result<MqttLink
   };
   const client = mqtt.connect(o.url, opts);
   // Installed before the connection opens: a persistent session may deliver the moment it does.
+  // mqtt.js reads the next packet only once `done` is called: messages are handled one at a time.
   client.handleMessage = (packet, done) => {
-    try {
-      o.onMessage?.(packet.topic, toBytes(packet.payload), packet.retain);
-    } catch (e) {
+    Promise.resolve().then(() => o.onMessage?.(packet.topic, toBytes(packet.payload), packet.retain)).then(() => done(), (e) => {
       // No PUBACK: drop the link so the broker redelivers after the reconnect (and the terminal
       // re-sends anyway until acknowledged).
       o.onError?.('handle', e);
       client.stream?.destroy();
-      return;
-    }
-    done();
+    });
   };
   client.on('error', (e) => o.onError?.('mqtt', e));
   const up = await new Promise<Result<true>>((res) => {

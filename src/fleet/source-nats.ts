@@ -13,7 +13,8 @@ export interface NatsSourceOptions {
   replicas?: number;              // stream replicas when it is created (3 on a 3-node cluster)
   ackWaitMs?: number;             // redelivery after a consumer died holding a message
   subscribe?: boolean;
-  onMessage?: (topicName: string, payload: Uint8Array) => void;
+  /** Acked to JetStream once its promise resolves; the next message waits for that. */
+  onMessage?: (topicName: string, payload: Uint8Array) => void | Promise<void>;
   onError?: (where: string, e: unknown) => void;
 }
 
@@ -82,7 +83,7 @@ async function pull(nc: NatsConnection, o: NatsSourceOptions, closing: () => boo
       for await (const m of msgs) {
         if (closing()) break;
         try {
-          o.onMessage?.(subjectToTopic(m.subject), m.data);
+          await o.onMessage?.(subjectToTopic(m.subject), m.data);
           m.ack();
         } catch (e) {
           o.onError?.('handle', e);

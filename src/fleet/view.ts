@@ -2,35 +2,14 @@
 // and open alerts, from the database (so it covers every consumer sharing it). Redrawn at most once
 // a second on a terminal; plain throttled lines when stdout is not one; no colour under NO_COLOR.
 
-import type Database from 'better-sqlite3';
 import { colours } from '../node/term';
 import type { Counters, FleetEvent } from './consumer';
+import type { FleetStore, Snapshot } from './store';
 
-export interface Snapshot {
-  devices: { total: number; online: number; rows: { dev: string; online: number | null; last_seen: number | null; last_seq: number; seq_acked: number; duplicates: number; rejected: number }[] };
-  reasons: { name: string; verdict: string; n: number }[];
-  verdicts: { stage: string; verdict: string; n: number }[];
-  alerts: { open: number; rows: { t: number; dev: string | null; kind: string; severity: string; why: string | null; count: number }[] };
-}
+export type { Snapshot } from './store';
 
-export function snapshot(db: Database.Database, maxRows = 12): Snapshot {
-  const one = <T>(sql: string, ...a: unknown[]) => db.prepare(sql).get(...a) as T;
-  const all = <T>(sql: string, ...a: unknown[]) => db.prepare(sql).all(...a) as T[];
-  return {
-    devices: {
-      total: one<{ n: number }>(`SELECT count(*) n FROM devices`).n,
-      online: one<{ n: number }>(`SELECT count(*) n FROM devices WHERE online = 1`).n,
-      rows: all(`SELECT dev, online, last_seen, last_seq, seq_acked, duplicates, rejected FROM devices ORDER BY COALESCE(last_seen, 0) DESC, dev LIMIT ?`, maxRows),
-    },
-    reasons: all(`SELECT name, verdict, count(*) n FROM decision_reasons WHERE stage = 'preflight' AND verdict IN ('deny', 'review')
-                  GROUP BY name, verdict ORDER BY n DESC LIMIT ?`, maxRows),
-    verdicts: all(`SELECT stage, verdict, count(*) n FROM decisions GROUP BY stage, verdict ORDER BY stage DESC, n DESC`),
-    alerts: {
-      open: one<{ n: number }>(`SELECT count(*) n FROM alerts WHERE resolved IS NULL AND severity <> 'info'`).n,
-      rows: all(`SELECT last_t t, dev, kind, severity, why, count FROM alerts WHERE resolved IS NULL AND severity <> 'info' ORDER BY last_t DESC LIMIT ?`, maxRows),
-    },
-  };
-}
+/** What the live view draws, from the store (every consumer sharing it). */
+export function snapshot(store: FleetStore, maxRows = 12): Promise<Snapshot> { return store.snapshot(maxRows); }
 
 const ago = (ms: number | null, now: number) => {
   if (ms === null) return 'never';
@@ -65,10 +44,13 @@ export class LiveView {
   private readonly tty: boolean;
   private readonly c: (code: string, s: string) => string;
 
-  constructor(private out: NodeJS.WriteStream, private db: Database.Database, private counters: () => Counters, intervalMs = 1_000) {
+  private drawing: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(private out: NodeJS.WriteStream, private store: FleetStore, private counters: () => Counters, intervalMs = 1_000) {
     this.tty = out.isTTY === true && process.env.TERM !== 'dumb';
     this.c = colours(out);
-    this.timer = setInterval(() => this.draw(), this.tty ? intervalMs : Math.max(intervalMs, 5_000));
+    this.timer = setInterval(() => { void this.draw(); }, this.tty ? intervalMs : Math.max(intervalMs, 5_000));
     this.timer.unref?.();
   }
 
@@ -79,20 +61,29 @@ export class LiveView {
     }
   }
 
-  draw(force = false): void {
-    if (!this.dirty && !force) return;
+  /** One redraw at a time; a store that fails to answer (being closed) skips the frame. */
+  draw(force = false): Promise<void> {
+    if ((!this.dirty && !force) || this.closed) return this.drawing;
     this.dirty = false;
     if (this.tty) {
-      this.out.write('\x1b[H\x1b[2J' + renderSnapshot(snapshot(this.db), this.counters(), this.c) + '\n');
+      this.drawing = this.drawing.then(async () => {
+        const s = await snapshot(this.store);
+        if (!this.closed) this.out.write('\x1b[H\x1b[2J' + renderSnapshot(s, this.counters(), this.c) + '\n');
+      }).catch(() => {});
     } else {
       const k = this.counters();
       this.out.write(`messages ${k.messages} stored ${k.stored} duplicates ${k.duplicates} replays ${k.replays} parked ${k.parked} rejected ${k.rejected} alerts ${k.alerts} acks ${k.acks}\n`);
     }
+    return this.drawing;
   }
 
-  stop(): void {
+  /** The last frame, drawn before the store closes. */
+  async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    if (this.db.open) this.out.write((this.tty ? '' : '\n') + renderSnapshot(snapshot(this.db), this.counters(), this.c) + '\n');
+    await this.drawing;
+    this.closed = true;
+    const s = await snapshot(this.store).catch(() => null);
+    if (s) this.out.write((this.tty ? '' : '\n') + renderSnapshot(s, this.counters(), this.c) + '\n');
   }
 }
