@@ -69,31 +69,51 @@ export class SqliteStore extends SqlStore {
   }
 
   protected all<T>(sql: string, args: unknown[] = []): Promise<T[]> { return this.mine(() => this.statement(sql).all(...args) as T[]); }
+
+  /** A write outside a transaction is one of its own: it takes the write lock the same (yielding) way. */
   protected run(sql: string, args: unknown[] = []): Promise<number> {
-    return this.mine(() => {
-      const s = this.statement(sql);
-      return s.reader ? s.all(...args).length : s.run(...args).changes;
-    });
+    const go = () => { const s = this.statement(sql); return s.reader ? s.all(...args).length : s.run(...args).changes; };
+    return this.inTx.getStore() ? this.mine(go) : this.tx(async () => go());
+  }
+
+  /**
+   * BEGIN IMMEDIATE without SQLite's busy wait: that wait would block this thread, and with it a
+   * transaction of this same process (another connection, awaiting) that holds the lock. Retried
+   * from the event loop instead, for as long as the busy timeout (15 s).
+   */
+  private async begin(): Promise<void> {
+    const end = Date.now() + 15_000;
+    for (let wait = 1; ; wait = Math.min(wait * 2, 40)) {
+      this.db.pragma('busy_timeout = 0');
+      try { this.db.exec('BEGIN IMMEDIATE'); return; } catch (e) {
+        if (!String((e as { code?: string }).code).startsWith('SQLITE_BUSY') || Date.now() > end) throw e;
+      } finally { this.db.pragma('busy_timeout = 15000'); }
+      await new Promise((r) => setTimeout(r, wait + Math.random() * wait));
+    }
   }
 
   /** BEGIN IMMEDIATE (the write lock taken up front: the chain check and its write are one step); nested: a savepoint. */
-  async tx<T>(fn: () => Promise<T>): Promise<T> {
+  tx<T>(fn: () => Promise<T>): Promise<T> { return this.top(fn, false); }
+
+  private async top<T>(fn: () => Promise<T>, durable: boolean): Promise<T> {
     const cur = this.inTx.getStore();
     if (cur) {
       const sp = `sp${++cur.depth}`;
       this.db.exec(`SAVEPOINT ${sp}`);
       try { const r = await fn(); this.db.exec(`RELEASE ${sp}`); return r; } catch (e) { this.db.exec(`ROLLBACK TO ${sp}; RELEASE ${sp}`); throw e; } finally { cur.depth--; }
     }
+    // The safety level changes only outside a transaction: FULL for this one commit (syncDurable).
     return this.mine(() => this.inTx.run({ depth: 0 }, async () => {
-      this.db.exec('BEGIN IMMEDIATE');
+      if (durable) this.db.pragma('synchronous = FULL');
       try {
+        await this.begin();
         const r = await fn();
         this.db.exec('COMMIT');
         return r;
       } catch (e) {
         if (this.db.inTransaction) this.db.exec('ROLLBACK');
         throw e;
-      }
+      } finally { if (durable) this.db.pragma('synchronous = NORMAL'); }
     }));
   }
 
@@ -104,11 +124,8 @@ export class SqliteStore extends SqlStore {
    * One tiny commit with synchronous=FULL: the WAL is fsynced, so every earlier (NORMAL) commit is
    * on disk too. Acks go out only after this: a terminal frees its journal on our word (SPEC §7).
    */
-  syncDurable(now: number): Promise<void> {
-    return this.mine(() => {
-      this.db.pragma('synchronous = FULL');
-      try { this.statement(`INSERT INTO meta (k, v) VALUES ('durable', ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v`).run(String(now)); } finally { this.db.pragma('synchronous = NORMAL'); }
-    });
+  async syncDurable(now: number): Promise<void> {
+    await this.top(async () => { this.statement(`INSERT INTO meta (k, v) VALUES ('durable', ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v`).run(String(now)); }, true);
   }
 
   async close(): Promise<void> { await this.mine(() => { if (this.db.open) this.db.close(); }); }

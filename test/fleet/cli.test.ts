@@ -11,7 +11,7 @@ const fleetCommand = (argv: string[]) => dispatch(['fleet', ...argv], (s) => pro
 import { UsageError } from '../../src/node/errors';
 import { Ingest } from '../../src/fleet/ingest';
 import { Registry } from '../../src/fleet/registry';
-import { Store } from '../../src/fleet/store';
+import { SqliteStore } from '../../src/fleet/store-sqlite';
 import { encode } from '../../src/core/codec/cbor';
 import { previewBody } from '../../src/core/telemetry/wire';
 import { useNativeCrypto } from '../../src/fleet/native';
@@ -21,18 +21,18 @@ import { makeFleet, type Fleet } from './helpers/terminals';
 useNativeCrypto();
 let dir: string, fleet: Fleet, db: string;
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pf-fleet-cli-'));
   fleet = makeFleet(dir, 1, { decisions: 30 });
   db = join(dir, 'fleet.sqlite');
-  const st = Store.open(db);
+  const st = SqliteStore.open(db);
   if (!st.ok) throw new Error(st.error);
   const ing = new Ingest({ store: st.value, registry: new Registry(fleet.registry) });
   const t = fleet.terminals[0]!;
-  for (const b of t.gen.batches()) ing.handle(`preflight/v1/demo/${t.dev}/journal`, b);
+  for (const b of t.gen.batches()) await ing.handle(`preflight/v1/demo/${t.dev}/journal`, b);
   // One more decision known only from the live topic (its journal entry not uploaded yet).
-  ing.handle(`preflight/v1/demo/${t.dev}/decision`, encode(previewBody(99, 'LIVE', 'deny', [{ name: 'HOURS_CLOSED' }], t.gen.startMs + 99 * 60_000)));
-  st.value.close();
+  await ing.handle(`preflight/v1/demo/${t.dev}/decision`, encode(previewBody(99, 'LIVE', 'deny', [{ name: 'HOURS_CLOSED' }], t.gen.startMs + 99 * 60_000)));
+  await st.value.close();
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -75,7 +75,7 @@ describe('usage', () => {
     await usage(['consume', '--broker', `mqtt://127.0.0.1:${port}`, '--registry', fleet.registry, '--db', join(dir, 'x.sqlite')], new RegExp(`broker mqtt://127.0.0.1:${port}: .*ECONNREFUSED`));
   });
 
-  it('parses consume flags into options (defaults: 3.1.1, preflight-fleet.sqlite in cwd)', () => {
+  it('parses consume flags into options (defaults: 3.1.1, preflight-fleet.sqlite in cwd)', async () => {
     expect(parseConsumeArgs(['--broker', 'mqtt://h:1', '--registry', 'r'])).toMatchObject({ db: 'preflight-fleet.sqlite', json: false, share: undefined });
     expect(parseConsumeArgs(['--broker', 'nats://a:1,nats://b:2', '--registry', 'r', '--share', 'g', '--once-idle-ms', '50', '--json']))
       .toMatchObject({ share: 'g', onceIdleMs: 50, json: true });

@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 
 
 let dir: string, data: string, db: string;
-beforeAll(() => {
+beforeAll(async () => {
   if (!existsSync('dist/host/preflight.mjs') || !existsSync('dist/device/agent.js')) execFileSync('make', ['build'], { stdio: 'inherit' });
   dir = mkdtempSync(join(tmpdir(), 'pf-fexport-'));
   data = join(dir, 'T-0001'); db = join(`${data}.fleet`, 'fleet.sqlite');
@@ -32,7 +32,7 @@ beforeAll(() => {
 afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
 
 describe('fleet export', () => {
-  it('is byte for byte the terminal\'s own export, and verifies with the first key across the rotation', () => {
+  it('is byte for byte the terminal\'s own export, and verifies with the first key across the rotation', async () => {
     expect(readFileSync(join(data, 'device.pub'), 'utf8')).not.toBe(readFileSync(join(data, 'device.current.pub'), 'utf8'));
     expect(cli('journal', 'export', '--data', data, '--out', join(dir, 'device.cbor')).code).toBe(0);
     const r = cli('fleet', 'export', '--db', db, '--dev', 'T-0001', '--out', join(dir, 'fleet.cbor'));
@@ -56,7 +56,7 @@ describe('fleet export', () => {
     expect(cli('journal', 'verify', join(dir, 'bad.cbor'), '--pub', join(data, 'device.pub')).code).toBe(1);
   });
 
-  it('a damaged store does not pass for a journal: export checks its own copy and says so, exit 1', () => {
+  it('a damaged store does not pass for a journal: export checks its own copy and says so, exit 1', async () => {
     const copy = join(dir, 'damaged.sqlite');
     copyFileSync(db, copy);
     const d = new Database(copy);
@@ -70,8 +70,8 @@ describe('fleet export', () => {
     expect(r.err).toMatch(/does not verify .*signature.*the store is damaged/);
   });
 
-  it('bad usage is one line and exit 2', () => {
-    expect(cli('fleet', 'export', '--help').out).toMatch(/usage: preflight fleet export --db FILE --dev DEV --out FILE/);
+  it('bad usage is one line and exit 2', async () => {
+    expect(cli('fleet', 'export', '--help').out).toMatch(/usage: preflight fleet export --db FILE\|URL --dev DEV --out FILE/);
     usageError(cli('fleet', 'export', '--db', db, '--dev', 'T-0001'), /--out is required/);
     usageError(cli('fleet', 'export', '--db', join(dir, 'none.sqlite'), '--dev', 'T-0001', '--out', join(dir, 'x')), /database .*none\.sqlite/);
     usageError(cli('fleet', 'export', '--db', db, '--dev', 'T-9', '--out', join(dir, 'x')), /no device T-9 .*known: T-0001/);

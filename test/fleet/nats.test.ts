@@ -2,6 +2,7 @@
 // consumer reads a replicated JetStream stream through a durable consumer and acks over NATS back
 // to the terminals' MQTT sessions. The node the consumer is on is killed mid-stream: nothing lost.
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { SqliteStore } from '../../src/fleet/store-sqlite';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,7 +60,7 @@ it('a 3-node NATS cluster loses the consumer\'s node mid-stream; every entry is 
   const acked = await Promise.all(fleet.terminals.map((t) => t.waitAcked(120_000, 3_000)));
   expect(acked.every(Boolean)).toBe(true);
 
-  const q = run.store.db;
+  const q = (run.store as SqliteStore).db;
   const total = N * BATCHES * 16;
   const stored = (q.prepare('SELECT count(*) n FROM entries').get() as { n: number }).n;
   const c = run.consumer.counters;

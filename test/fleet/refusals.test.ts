@@ -17,7 +17,7 @@ writeFileSync(join(reg, 'fleet'), 'shop\n');
 cli('keys', 'new', '--out', dir, '--name', 'operator');
 const send = (...a: string[]) => cli('fleet', 'send', ...a, '--dev', 'T-0001', '--broker', 'mqtt://127.0.0.1:1', '--registry', reg, '--key', join(dir, 'operator.key'));
 
-it('fleet send: a damaged counter file is refused, not read as 0, and left as it was', () => {
+it('fleet send: a damaged counter file is refused, not read as 0, and left as it was', async () => {
   for (const junk of ['garbage', '-5', '1.5', '', '9007199254740993']) {
     writeFileSync(join(reg, 'T-0001.cmd'), junk + '\n');
     bad(send('lock'), /T-0001\.cmd is damaged/);
@@ -26,7 +26,7 @@ it('fleet send: a damaged counter file is refused, not read as 0, and left as it
   writeFileSync(join(reg, 'T-0001.cmd'), '3\n');
 });
 
-it('fleet send: arguments the terminal would refuse are refused before signing', () => {
+it('fleet send: arguments the terminal would refuse are refused before signing', async () => {
   bad(send('hours-extend', '--args', '{"until":"2020-01-01T00:00:00Z"}'), /within the next 24 hours/);
   bad(send('hours-extend', '--args', '{"untilMs":8640000000000001}'), /within the next 24 hours/);
   bad(send('hours-extend', '--args', '{"until":"2026-12-02T05:00:00"}'), /with its offset/);
@@ -37,7 +37,7 @@ it('fleet send: arguments the terminal would refuse are refused before signing',
   expect(readFileSync(join(reg, 'T-0001.cmd'), 'utf8')).toBe('3\n');   // no counter was spent
 });
 
-it('paths, ports and dates the user got wrong are one line, never a stack trace', () => {
+it('paths, ports and dates the user got wrong are one line, never a stack trace', async () => {
   const file = join(dir, 'a-file');
   writeFileSync(file, 'x');
   bad(cli('doctor', '--data', file), /a file where a folder is needed/);

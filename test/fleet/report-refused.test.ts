@@ -10,7 +10,7 @@ import { rec } from '../../src/core/journal/records';
 import { reason } from '../../src/core/reasons/names';
 import { Ingest } from '../../src/fleet/ingest';
 import { Registry } from '../../src/fleet/registry';
-import { Store } from '../../src/fleet/store';
+import { SqliteStore } from '../../src/fleet/store-sqlite';
 import { useNativeCrypto } from '../../src/fleet/native';
 import { makeFleet } from './helpers/terminals';
 
@@ -24,11 +24,11 @@ it('counts a refused request as a denial on the shop\'s day, with its ref', asyn
   t.gen.journal.append(rec.decisionInvalid('A1', 'ref already used', [reason('TXN_INVALID', { whyCode: 'REF_USED', ref: 'A1' })]), t.gen.startMs + 9 * 60_000);
   t.gen.decisions(1);
   const db = join(dir, 'fleet.sqlite');
-  const st = Store.open(db);
+  const st = SqliteStore.open(db);
   if (!st.ok) throw new Error(st.error);
   const ing = new Ingest({ store: st.value, registry: new Registry(fleet.registry) });
-  for (const p of t.gen.batches()) ing.handle(`preflight/v1/demo/${t.dev}/journal`, p);
-  st.value.close();
+  for (const p of t.gen.batches()) await ing.handle(`preflight/v1/demo/${t.dev}/journal`, p);
+  await st.value.close();
   let out = '';
   const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out += String(s); return true; });
   try { expect(await dispatch(['fleet', 'report', '--db', db, '--dev', t.dev, '--date', '2026-03-02', '--json', '--lang', 'en'], () => {})).toBe(0); } finally { spy.mockRestore(); }

@@ -12,7 +12,7 @@ import { healthBody } from '../../src/core/telemetry/wire';
 import { rec } from '../../src/core/journal/records';
 import { Ingest } from '../../src/fleet/ingest';
 import { Registry } from '../../src/fleet/registry';
-import { Store } from '../../src/fleet/store';
+import { SqliteStore } from '../../src/fleet/store-sqlite';
 import { GenTerminal } from '../../src/fleet/journal-gen';
 import { useNativeCrypto } from '../../src/fleet/native';
 import { makeFleet, type Fleet } from './helpers/terminals';
@@ -20,30 +20,30 @@ import { makeFleet, type Fleet } from './helpers/terminals';
 useNativeCrypto();
 let dir: string, fleet: Fleet, db: string;
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pf-fleet-report-'));
   fleet = makeFleet(dir, 3, { decisions: 48 });   // 3 sealed batches of 16
   db = join(dir, 'fleet.sqlite');
-  const st = Store.open(db);
+  const st = SqliteStore.open(db);
   if (!st.ok) throw new Error(st.error);
   const ing = new Ingest({ store: st.value, registry: new Registry(fleet.registry) });
   const [a, b, c] = fleet.terminals;
   // T-0001: every batch; its heartbeat says it holds up to 50 (2 not sealed or sent yet).
-  for (const p of a!.gen.batches()) ing.handle(`preflight/v1/demo/${a!.dev}/journal`, p);
-  ing.handle(`preflight/v1/demo/${a!.dev}/health`, encode(healthBody({ seq: 50, unsealed: 2 })));
+  for (const p of a!.gen.batches()) await ing.handle(`preflight/v1/demo/${a!.dev}/journal`, p);
+  await ing.handle(`preflight/v1/demo/${a!.dev}/health`, encode(healthBody({ seq: 50, unsealed: 2 })));
   // T-0002: its second batch was lost on the way; the third is parked behind the gap.
   const bb = b!.gen.batches();
-  ing.handle(`preflight/v1/demo/${b!.dev}/journal`, bb[0]!);
-  ing.handle(`preflight/v1/demo/${b!.dev}/journal`, bb[2]!);
+  await ing.handle(`preflight/v1/demo/${b!.dev}/journal`, bb[0]!);
+  await ing.handle(`preflight/v1/demo/${b!.dev}/journal`, bb[2]!);
   // T-0003: the terminal found flash damage and said so in a sealed entry.
   c!.gen.journal.append(rec.flashDamage({ lost: [[20, 21]], cause: 'CRC mismatch in segment 1', unverifiable: [] }), c!.gen.startMs + 49 * 60_000);
   c!.gen.decisions(1);
-  for (const p of c!.gen.batches()) ing.handle(`preflight/v1/demo/${c!.dev}/journal`, p);
+  for (const p of c!.gen.batches()) await ing.handle(`preflight/v1/demo/${c!.dev}/journal`, p);
   // T-0404 is not enrolled: its uploads are refused.
   const stranger = new GenTerminal('T-0404');
   stranger.decisions(3);
-  for (const p of stranger.batches()) ing.handle(`preflight/v1/demo/T-0404/journal`, p);
-  st.value.close();
+  for (const p of stranger.batches()) await ing.handle(`preflight/v1/demo/T-0404/journal`, p);
+  await st.value.close();
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

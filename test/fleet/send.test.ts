@@ -34,7 +34,7 @@ beforeAll(async () => {
 afterAll(async () => { await broker?.stop(); if (dir) rmSync(dir, { recursive: true, force: true }); });
 
 describe('fleet send', () => {
-  it('a terminal offline when the lock was sent gets it at its next connect, journals it and denies sales', () => {
+  it('a terminal offline when the lock was sent gets it at its next connect, journals it and denies sales', async () => {
     // First day: the terminal boots, trades and connects once (its broker session is kept), then goes away.
     const r1 = cli('sim', 'run', scenario('day1', '2026-03-02T10:00:00+08:00', ['A1']), '--data', data, '--broker', broker.url, '--json');
     expect(r1.code, r1.err).toBe(0);

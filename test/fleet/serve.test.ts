@@ -93,7 +93,7 @@ describe('fleet serve', () => {
     expect((en.body.match(/class="decision /g) ?? []).length).toBeGreaterThan(20);
   });
 
-  it('draws in headless Chromium: the pages are not blank, the hours strip and the geofence in colour', () => {
+  it('draws in headless Chromium: the pages are not blank, the hours strip and the geofence in colour', async () => {
     const fleet = shot('fleet', '/?lang=zh');
     expect(ink(region(fleet, 0, 0, 700, 300))).toBeGreaterThan(0.01);
     const day = shot('day', '/t/T-0001?date=2026-03-02&lang=zh', '1100,1100');

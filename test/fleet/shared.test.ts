@@ -2,6 +2,7 @@
 // the messages between them and share one store; batches of one terminal that land on different
 // consumers out of order are parked and joined, so every terminal ends stored and acknowledged.
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { SqliteStore } from '../../src/fleet/store-sqlite';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,7 +49,7 @@ it('two consumers with --share split the load evenly, and every terminal is stor
   console.log(`shared subscription: consumer 1 took ${a.messages} messages, consumer 2 ${b.messages}; ${a.parked + b.parked} batches parked ahead of a gap and joined`);
   expect(a.messages + b.messages).toBe(total);
   expect(Math.min(a.messages, b.messages)).toBeGreaterThanOrEqual(total * 0.3);
-  const q = consumers[0]!.store.db;
+  const q = (consumers[0]!.store as SqliteStore).db;
   expect((q.prepare('SELECT count(*) n FROM entries').get() as { n: number }).n).toBe(total * 16);
   expect((q.prepare('SELECT sum(entries) n FROM devices').get() as { n: number }).n).toBe(total * 16);
   expect(q.prepare('SELECT * FROM parked').all()).toEqual([]);

@@ -34,7 +34,7 @@ describe('the default scenario', () => {
       expect((after!.reasons as string[])).not.toContain('BATCH_FULL');                                 // settlement cleared it
       const j = r.summary.journal as any;
       expect(j.acknowledgedThrough).toBe(j.entries);                                                     // nothing lost on the way
-      expect(storedSeqs(net, 'T-0001')).toHaveLength(j.entries);
+      expect(await storedSeqs(net, 'T-0001')).toHaveLength(j.entries);
       const d = doctor(dataDir, 'en');
       // The expired licence still blocks the next morning's sale: open, and first. The day's other
       // problems are named as history.

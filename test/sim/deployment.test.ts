@@ -91,7 +91,7 @@ describe('re-sends back off (SPEC §7)', () => {
     try {
       const r = await runScenario(busyDay(dev), { dataDir, bundle: bundle(), ...runLinks(net) });
       await t.end();
-      allDelivered(r, net, dev);
+      await allDelivered(r, net, dev);
       const acks = t.count('ack');
       console.log(`busy day, with consumer: ${t.count('journal')} journal messages, ${t.bytes('journal')} bytes, ${acks} acks`);
       expect(acks).toBeGreaterThan(10);
@@ -130,7 +130,7 @@ describe('status on the wire (SPEC §7, issue 19)', () => {
       const firstClean = statuses.findIndex((g) => g.body?.clean);
       expect(statuses[firstClean + 1]?.body).toMatchObject({ online: true });
       expect(await retainedStatus(mosq.url, dev)).toMatchObject({ online: false, dev, clean: true });
-      allDelivered(r, net, dev);
+      await allDelivered(r, net, dev);
     } finally { await net.close(); }
   }, 60_000);
 
@@ -225,7 +225,7 @@ describe('how long entries wait for an ack, and why (issue 16)', () => {
     });
     // Monday a consumer acknowledges everything; Tuesday the broker is there but the consumer is not.
     const withFleet = await openLinks(mosq.url, dataDir, { protocolVersion: 4, fleet: true });
-    try { allDelivered(await runScenario(day('M', '2026-03-02T10:00:00+08:00'), { dataDir, bundle: bundle(), ...runLinks(withFleet) }), withFleet, dev); }
+    try { await allDelivered(await runScenario(day('M', '2026-03-02T10:00:00+08:00'), { dataDir, bundle: bundle(), ...runLinks(withFleet) }), withFleet, dev); }
     finally { await withFleet.close(); }
     const bare = await openLinks(mosq.url, dataDir, { protocolVersion: 4 });
     let r;

@@ -41,7 +41,7 @@ describe('store and forward', () => {
           { network: 'up' }, ...sales('D', 4), { power: { cutAtWrite: 2, midWrite: true } }, card('E0'), ...sales('F', 3),
         ]), { dataDir, bundle: bundle(), ...runLinks(net) });
         expect(net.network!.protocolVersion).toBe(v);
-        const d = allDelivered(r, net, 'T-TEL');
+        const d = await allDelivered(r, net, 'T-TEL');
         expect(d.duplicates).toBeLessThan((r.summary.journal as any).entries);   // re-sends happen, but are dropped
       } finally { await net.close(); }
     }, 120_000);
@@ -72,7 +72,7 @@ describe('store and forward', () => {
       // The kill was real: the terminal saw its link go and come back, and carried on; so were the cuts.
       expect(r.lines.filter((l) => l.event === 'link').map((l) => l.up)).toEqual(expect.arrayContaining([false, true]));
       expect(r.lines.filter((l) => l.event === 'power' && l.state === 'lost')).toHaveLength(2);
-      allDelivered(r, net, 'T-TEL');
+      await allDelivered(r, net, 'T-TEL');
     } finally { await net.close(); await m.stop(); }
   }, 120_000);
 
@@ -86,7 +86,7 @@ describe('store and forward', () => {
         beforeEvent: async (i) => { if (i === 5) { await net.fleet!.stop(); crashed = true; } if (i === 12) await net.fleet!.start(); },
       });
       expect(crashed).toBe(true);
-      allDelivered(r, net, 'T-TEL');
+      await allDelivered(r, net, 'T-TEL');
     } finally { await net.close(); }
   }, 120_000);
 
@@ -101,7 +101,7 @@ describe('store and forward', () => {
         start: { time: '2026-03-02T10:00:00+08:00', fix: { lat: 31.2304, lon: 121.4737, accuracyM: 10 } },
         events: [...many, { at: '+90m', settle: {} }, { at: '+91m', ...card('AFTER') }] });
       const r = await runScenario(sc, { dataDir, bundle: bundle(), ...runLinks(net) });
-      allDelivered(r, net, 'T-TEL');
+      await allDelivered(r, net, 'T-TEL');
       const { readdirSync } = await import('node:fs');
       const segs = readdirSync(join(dataDir, 'j')).sort();
       expect(segs.length).toBeGreaterThanOrEqual(1);
@@ -151,7 +151,7 @@ describe('commands and acknowledgements from the network', () => {
       expect(cmds[5]!.why).toMatch(/signature/);
       expect((r.lines.find((l) => l.event === 'decision' && l.ref === 'LOCKED') as any).reasons).toContain('DEVICE_LOCKED');
       expect((r.lines.find((l) => l.event === 'decision' && l.ref === 'D') as any).reasons).not.toContain('DEVICE_LOCKED');
-      allDelivered(r, net, 'T-TEL');                                       // the forged acks freed nothing and stopped nothing
+      await allDelivered(r, net, 'T-TEL');                                       // the forged acks freed nothing and stopped nothing
       const { exportJournal } = await import('../../src/core/journal/export');
       const { NodeHal } = await import('../../host-sim/hal/node-hal');
       const { splitSequence } = await import('../../src/core/codec/cbor');
@@ -178,7 +178,7 @@ describe('other brokers', () => {
       try {
         const sc = parseScenario(day);
         const r = await runScenario(sc, { dataDir, bundle: bundle(), ...runLinks(net) });
-        allDelivered(r, net, 'T-0001');
+        await allDelivered(r, net, 'T-0001');
       } finally { await net.close(); await nats?.stop(); }
     }
   }, 180_000);

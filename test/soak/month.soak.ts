@@ -52,7 +52,7 @@ describe('soak', () => {
       const t0 = Date.now();
       const r = await runScenario(sc, { dataDir, bundle: bundle(), ...runLinks(net) });
       const j = r.summary.journal as any;
-      const d = allDelivered(r, net, 'T-SOAK');           // the fleet verified and stored every entry once
+      const d = await allDelivered(r, net, 'T-SOAK');           // the fleet verified and stored every entry once
       console.log(`soak: ${sc.events.length} events, ${j.entries} entries, ${r.lines.filter((l) => l.event === 'power').length} power events, ` +
         `${d.duplicates} duplicates dropped, ${Math.round((Date.now() - t0) / 1000)} s`);
       expect(r.lines.filter((l) => l.event === 'error')).toEqual([]);
