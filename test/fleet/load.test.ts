@@ -1,24 +1,43 @@
 // Load: 1,000 terminals, each with its own key and a real sealed journal (the core's Journal), publish
 // through one Mosquitto into two consumer processes sharing the load (MQTT 5 shared subscription)
-// and one store. Every terminal also re-sends its first batch (a reconnect). Loss must be 0.
-import { afterAll, beforeAll, expect, it } from 'vitest';
+// and one store. Every terminal also re-sends its first batch (a reconnect). Loss must be 0. Once on
+// each store (SPEC §7): a SQLite file, and a PostgreSQL database on a server started here.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { useNativeCrypto } from '../../src/fleet/native';
 import { startMosquitto, type Mosquitto } from './helpers/brokers';
+import { startPostgres, type Postgres } from './helpers/postgres';
 import { makeFleet, type Fleet } from './helpers/terminals';
 import { removeBundle, spawnConsumer, type ChildConsumer } from './helpers/child';
 
 useNativeCrypto();
 const TERMINALS = 1_000, BATCHES = 3, PER_BATCH = 16;
-let broker: Mosquitto, dir: string, fleet: Fleet;
+
+/** Where the two consumers store, and one number read back from it by SQL (the test's own view, not the store's). */
+interface Db { url: string; one(sql: string): Promise<number>; stop(): Promise<void> }
+const sqlite = async (dir: string): Promise<Db> => {
+  const url = join(dir, 'fleet.sqlite');
+  return { url, stop: async () => {}, async one(sql) { const q = new Database(url, { readonly: true }); try { return Number(Object.values(q.prepare(sql).get() as object)[0]); } finally { q.close(); } } };
+};
+const postgres = async (): Promise<Db> => {
+  const server: Postgres = await startPostgres();
+  const url = await server.database();
+  return { url, stop: () => server.stop(), async one(sql) { const c = new pg.Client({ connectionString: url }); await c.connect(); try { return Number(Object.values((await c.query(sql)).rows[0])[0]); } finally { await c.end(); } } };
+};
+
+for (const [name, open] of [['SQLite', sqlite], ['PostgreSQL', postgres]] as const) {
+describe(`load on ${name}`, () => {
+let broker: Mosquitto, dir: string, fleet: Fleet, store: Db;
 const consumers: ChildConsumer[] = [];
 
 beforeAll(async () => {
   broker = await startMosquitto();
   dir = mkdtempSync(join(tmpdir(), 'pf-load-'));
+  store = await open(dir);
   fleet = makeFleet(dir, TERMINALS, { decisions: BATCHES * PER_BATCH, sealEvery: PER_BATCH });
 }, 120_000);
 afterAll(async () => {
@@ -27,13 +46,14 @@ afterAll(async () => {
     await Promise.all((fleet?.terminals ?? []).map((t) => t.end()));
   } finally {
     await broker?.stop();
+    await store?.stop();
     await removeBundle();
     if (dir) rmSync(dir, { recursive: true, force: true });
   }
 });
 
 it(`${TERMINALS} terminals into two consumers: every entry stored once, duplicates dropped, loss 0`, async () => {
-  const db = join(dir, 'fleet.sqlite');
+  const db = store.url;
   // The terminals connect first: on a busy machine 1,000 connects outlast the consumers' idle exit.
   const ts = fleet.terminals;
   for (let i = 0; i < ts.length; i += 100) await Promise.all(ts.slice(i, i + 100).map((t) => t.connect(broker.url)));
@@ -54,16 +74,14 @@ it(`${TERMINALS} terminals into two consumers: every entry stored once, duplicat
   expect(exits.map((e) => e.code)).toEqual([0, 0]);
 
   const [a, b] = consumers.map((c) => c.summary()!) as [Record<string, number>, Record<string, number>];
-  const q = new Database(db, { readonly: true });
-  const stored = (q.prepare('SELECT count(*) n FROM entries').get() as { n: number }).n;
-  const counted = (q.prepare('SELECT sum(entries) n, sum(duplicates) d FROM devices').get() as { n: number; d: number });
-  const open = (q.prepare(`SELECT count(*) n FROM alerts WHERE severity <> 'info' AND resolved IS NULL`).get() as { n: number }).n;
-  q.close();
+  const stored = await store.one('SELECT count(*) AS n FROM entries');
+  const counted = { n: await store.one('SELECT sum(entries) AS n FROM devices') };
+  const open = await store.one(`SELECT count(*) AS n FROM alerts WHERE severity <> 'info' AND resolved IS NULL`);
   const sent = TERMINALS * BATCHES * PER_BATCH;
   const loss = sent - stored;
   const messages = ts.reduce((n, t) => n + t.published, 0);
   const resent = ts.reduce((n, t) => n + t.resent, 0);
-  console.log(`load: ${TERMINALS} terminals, ${messages} journal messages, ${sent} entries stored and acknowledged in ${secs.toFixed(1)} s ` +
+  console.log(`load (${name}): ${TERMINALS} terminals, ${messages} journal messages, ${sent} entries stored and acknowledged in ${secs.toFixed(1)} s ` +
     `= ${Math.round(sent / secs)} entries/s end to end; loss ${loss}; duplicates dropped ${a.duplicates + b.duplicates} entries; ` +
     `split ${a.messages}/${b.messages} (consumer CPU ${a.cpuMs}/${b.cpuMs} ms); parked ${a.parked + b.parked}; terminal re-sends ${resent}`);
   expect(loss).toBe(0);
@@ -75,3 +93,5 @@ it(`${TERMINALS} terminals into two consumers: every entry stored once, duplicat
   expect(a.rejected + b.rejected).toBe(0);
   expect(open).toBe(0);
 }, 170_000);
+});
+}
