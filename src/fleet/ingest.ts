@@ -254,14 +254,16 @@ export class Ingest {
     await st.addEntries(h.dev, fresh.map((e) => ({ seq: e.seq, type: e.type, t: e.t, bytes: e.bytes, sealedBy: sealOf(e.seq) })), now);
     for (const x of seals) await st.addSeal(h.dev, x.seq, x.t, x.bytes);
     let offset: number | null = (await st.device(h.dev))?.utc_offset_min ?? null;
+    const decisions: DecisionRow[] = [];
     for (const e of fresh) {
       const o = utcOffsetMin(e);
       if (o !== null) offset = o;
       const d = decisionOf(h.dev, e);
       // A refused request carries no local date of its own: the shop's offset, as its decisions show it, gives it one.
       if (d && d.localDate === null && offset !== null) d.localDate = new Date(e.t + offset * 60_000).toISOString().slice(0, 10);
-      if (d) await st.decision(d);
+      if (d) decisions.push(d);
     }
+    await st.decisions(decisions);
     if (offset !== null) await st.setOffset(h.dev, offset);
     await st.advance(h.dev, { lastSeq: last.seq, lastHash: chainHash(last.bytes), firstSeq: fresh[0]!.seq, entries: fresh.length, duplicates: dups });
     await st.resolveGaps(h.dev, last.seq, now);

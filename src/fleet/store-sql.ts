@@ -5,6 +5,13 @@
 
 import type { AlertInput, DayRow, DecisionRow, DeviceState, EntryRow, FleetStore, OpenAlert, Snapshot, TerminalState } from './store';
 
+/** Rows in groups small enough for one statement's parameters (SQLite allows 32,766; PostgreSQL 65,535). */
+function chunks<T>(rows: T[], size = 64): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
+  return out;
+}
+
 export abstract class SqlStore implements FleetStore {
   abstract readonly file: string;
   abstract readonly kind: 'sqlite' | 'postgres';
@@ -32,9 +39,11 @@ export abstract class SqlStore implements FleetStore {
     return m;
   }
 
+  /** One statement per batch (each is a round trip to a PostgreSQL server). */
   async addEntries(dev: string, rows: EntryRow[], now: number): Promise<void> {
-    for (const r of rows) {
-      await this.run(`INSERT INTO entries (dev, seq, type, t, bytes, verified, sealed_by, received) VALUES (?, ?, ?, ?, ?, 1, ?, ?)`, [dev, r.seq, r.type, r.t, r.bytes, r.sealedBy, now]);
+    for (const part of chunks(rows)) {
+      await this.run(`INSERT INTO entries (dev, seq, type, t, bytes, verified, sealed_by, received) VALUES ${part.map(() => '(?, ?, ?, ?, ?, 1, ?, ?)').join(', ')}`,
+        part.flatMap((r) => [dev, r.seq, r.type, r.t, r.bytes, r.sealedBy, now]));
     }
   }
 
@@ -80,19 +89,27 @@ export abstract class SqlStore implements FleetStore {
     await this.run(`DELETE FROM parked WHERE dev = ? AND first_seq = ? AND last_seq = ?`, [dev, first, last]);
   }
 
-  async decision(d: DecisionRow): Promise<void> {
-    const reasons = JSON.stringify(d.reasons);
-    const row = [d.dev, d.seq, d.stage, d.ref, d.verdict, d.t, d.localDate, reasons];
-    if (d.verified) {
-      await this.run(`INSERT INTO decisions (dev, seq, stage, ref, verdict, t, local_date, verified, reasons) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)
+  decision(d: DecisionRow): Promise<void> { return this.decisions([d]); }
+
+  async decisions(all: DecisionRow[]): Promise<void> {
+    const row = (d: DecisionRow) => [d.dev, d.seq, d.stage, d.ref, d.verdict, d.t, d.localDate, JSON.stringify(d.reasons)];
+    const written: DecisionRow[] = [];
+    const verified = all.filter((d) => d.verified), previews = all.filter((d) => !d.verified);
+    for (const part of chunks(verified)) {
+      await this.run(`INSERT INTO decisions (dev, seq, stage, ref, verdict, t, local_date, verified, reasons) VALUES ${part.map(() => '(?, ?, ?, ?, ?, ?, ?, 1, ?)').join(', ')}
         ON CONFLICT (dev, seq) DO UPDATE SET stage = excluded.stage, ref = excluded.ref, verdict = excluded.verdict, t = excluded.t,
-        local_date = excluded.local_date, verified = 1, reasons = excluded.reasons`, row);
-      await this.run(`DELETE FROM decision_reasons WHERE dev = ? AND seq = ?`, [d.dev, d.seq]);
-    } else if (await this.run(`INSERT INTO decisions (dev, seq, stage, ref, verdict, t, local_date, verified, reasons) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)
-        ON CONFLICT DO NOTHING`, row) === 0) return;
-    for (const r of d.reasons) {
-      await this.run(`INSERT INTO decision_reasons (dev, seq, name, severity, stage, verdict, local_date, verified, params) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT DO NOTHING`, [d.dev, d.seq, r.name, r.severity ?? null, d.stage, d.verdict, d.localDate, d.verified ? 1 : 0, r.params ? JSON.stringify(r.params) : null]);
+        local_date = excluded.local_date, verified = 1, reasons = excluded.reasons`, part.flatMap(row));
+      if (part.some((d) => d.dev !== part[0]!.dev)) throw new Error('decisions: rows of one device at a time');
+      await this.run(`DELETE FROM decision_reasons WHERE dev = ? AND seq IN (${part.map(() => '?').join(', ')})`, [part[0]!.dev, ...part.map((d) => d.seq)]);
+      written.push(...part);
+    }
+    for (const d of previews) {
+      if (await this.run(`INSERT INTO decisions (dev, seq, stage, ref, verdict, t, local_date, verified, reasons) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?) ON CONFLICT DO NOTHING`, row(d))) written.push(d);
+    }
+    const reasons = written.flatMap((d) => d.reasons.map((r) => [d.dev, d.seq, r.name, r.severity ?? null, d.stage, d.verdict, d.localDate, d.verified ? 1 : 0, r.params ? JSON.stringify(r.params) : null]));
+    for (const part of chunks(reasons)) {
+      await this.run(`INSERT INTO decision_reasons (dev, seq, name, severity, stage, verdict, local_date, verified, params) VALUES ${part.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
+        ON CONFLICT DO NOTHING`, part.flat());
     }
   }
 

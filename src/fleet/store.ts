@@ -68,6 +68,8 @@ export interface FleetStore {
   unpark(dev: string, first: number, last: number): Promise<void>;
   /** A verified decision replaces whatever the decision topic said; a telemetry one never replaces. */
   decision(d: DecisionRow): Promise<void>;
+  /** `decision` for many rows of one device, in a few statements (one batch's decisions). */
+  decisions(ds: DecisionRow[]): Promise<void>;
   /** Stored key-rotate entries of `dev` after seq `after`. */
   rotationsAfter(dev: string, after: number): Promise<{ seq: number; bytes: Uint8Array }[]>;
   setOffset(dev: string, minutes: number): Promise<void>;

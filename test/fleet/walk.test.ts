@@ -4,16 +4,20 @@
 // Mosquitto -> a day of sales -> lock, unlock and rotate-key sent with `fleet send` -> `fleet export`
 // byte-identical to the terminal's export and verifying with the first key -> fleet-wide report ->
 // an unreachable broker: the terminal trades offline and the run ends normally. Once on Mosquitto,
-// once on NATS (the terminal through its MQTT gateway, the consumer a JetStream durable).
+// once on NATS (the terminal through its MQTT gateway, the consumer a JetStream durable), and once
+// on Mosquitto with the store on PostgreSQL (SPEC §7, `--db postgres://...`, a server started here):
+// there a second consumer, an observer without the backend key, keeps a SQLite copy of the same
+// messages, and report and export answer the same from both.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmp } from '../helpers/device';
 import { freePort, startMosquitto, startNatsCluster, type Mosquitto, type NatsCluster } from './helpers/brokers';
+import { startPostgres, type Postgres } from './helpers/postgres';
 import { until } from './helpers/terminals';
 
-let consumer: ChildProcess | null = null, consumerLog = '';
+let consumer: ChildProcess | null = null, observer: ChildProcess | null = null, consumerLog = '';
 let dir = '';
 const at = (p: string) => join(dir, p);
 const cli = (...args: string[]) => {
@@ -41,11 +45,14 @@ const nats = async (): Promise<Broker> => {
   return { terminal: n.mqttUrl, consumer: c.servers, flags: ['--ack-broker', n.mqttUrl], stop: () => c.stop() };
 };
 
-for (const [name, start] of [['Mosquitto', mosquitto], ['NATS JetStream', nats]] as const) {
-describe(`the deployment path on ${name}`, () => {
-let b: Broker;
-beforeAll(async () => { b = await start(); dir = tmp('pf-walk-'); consumer = null; consumerLog = ''; }, 60_000);
-afterAll(async () => { consumer?.kill('SIGTERM'); await b?.stop(); });
+for (const [name, start, store] of [['Mosquitto', mosquitto, 'SQLite'], ['NATS JetStream', nats, 'SQLite'], ['Mosquitto', mosquitto, 'PostgreSQL']] as const) {
+describe(`the deployment path on ${name}, stored in ${store}`, () => {
+let b: Broker, pg: Postgres | null = null, db = '';
+beforeAll(async () => {
+  b = await start(); dir = tmp('pf-walk-'); consumer = observer = null; consumerLog = '';
+  if (store === 'PostgreSQL') { pg = await startPostgres(); db = await pg.database(); } else db = at('fleet.sqlite');
+}, 60_000);
+afterAll(async () => { consumer?.kill('SIGTERM'); observer?.kill('SIGTERM'); await b?.stop(); await pg?.stop(); });
 
 it('from keys to the fleet and back, with nothing but the product', async () => {
   const mosq = { url: b.terminal };
@@ -64,11 +71,20 @@ it('from keys to the fleet and back, with nothing but the product', async () => 
   expect(readFileSync(at('registry/T-0001.pub'), 'utf8')).toBe(readFileSync(at('term/device.pub'), 'utf8'));
 
   // The fleet consumer on the real broker.
-  consumer = spawn('node', ['bin/preflight.js', 'fleet', 'consume', '--broker', b.consumer, '--registry', at('registry'), '--db', at('fleet.sqlite'),
+  consumer = spawn('node', ['bin/preflight.js', 'fleet', 'consume', '--broker', b.consumer, '--registry', at('registry'), '--db', db,
     '--backend-key', at('keys/backend.key'), '--client-id', 'walk-fleet', '--json', ...b.flags], { stdio: ['ignore', 'pipe', 'pipe'] });
   consumer.stdout!.on('data', (d) => { consumerLog += d; });
   consumer.stderr!.on('data', (d) => { consumerLog += d; });
   await until(() => consumerLog.length > 0 || consumer!.exitCode !== null, 15_000, 'the consumer to start');
+  if (store === 'PostgreSQL') {
+    let seen = '';
+    observer = spawn('node', ['bin/preflight.js', 'fleet', 'consume', '--broker', b.consumer, '--registry', at('registry'), '--db', at('witness.sqlite'),
+      '--client-id', 'walk-witness', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    observer.stdout!.on('data', (d) => { seen += d; });
+    await until(() => seen.includes('"event":"ready"') || observer!.exitCode !== null, 15_000, 'the observer to start');
+    expect(seen).toMatch(/"event":"ready","mode":"mqtt","db":".*witness\.sqlite"/);
+    expect(consumerLog).toMatch(/"event":"ready","mode":"mqtt","db":"postgres:\/\/postgres@127\.0\.0\.1:\d+\/pf_\w+"/);
+  }
   await new Promise((r) => setTimeout(r, 500));
 
   // A day of sales online: everything it sealed is acknowledged by the consumer.
@@ -92,15 +108,25 @@ it('from keys to the fleet and back, with nothing but the product', async () => 
   // The fleet's copy is the terminal's journal, byte for byte, and verifies with the first key.
   must('journal', 'export', '--data', at('term'), '--out', at('term.cbor'));
   const mine = readFileSync(at('term.cbor'));
-  await until(() => { cli('fleet', 'export', '--db', at('fleet.sqlite'), '--dev', 'T-0001', '--out', at('fleet.cbor'));
+  await until(() => { cli('fleet', 'export', '--db', db, '--dev', 'T-0001', '--out', at('fleet.cbor'));
     try { return readFileSync(at('fleet.cbor')).equals(mine); } catch { return false; } }, 20_000, 'the fleet to hold the whole journal');
   expect(must('journal', 'verify', at('fleet.cbor'), '--pub', at('registry/T-0001.pub'), '--lang', 'en')).toMatch(/^valid: \d+ entries of T-0001/);
 
   // The fleet-wide report: the lock's denials are there, verified, and nothing is missing.
-  const rep = JSON.parse(must('fleet', 'report', '--db', at('fleet.sqlite'), '--date', '2026-03-04', '--json', '--lang', 'en'));
+  const rep = JSON.parse(must('fleet', 'report', '--db', db, '--date', '2026-03-04', '--json', '--lang', 'en'));
   const row = rep.terminals.find((t: any) => t.dev === 'T-0001');
   expect(row.preflight.deny).toBe(3);
   expect(row.gaps).toEqual([]);
+  if (store === 'PostgreSQL') {
+    // The observer's SQLite copy of the same messages: the same journal, the same report (its acks aside: it sends none).
+    await until(() => { cli('fleet', 'export', '--db', at('witness.sqlite'), '--dev', 'T-0001', '--out', at('witness.cbor'));
+      try { return readFileSync(at('witness.cbor')).equals(mine); } catch { return false; } }, 20_000, 'the observer to hold the whole journal');
+    const dev = (db: string) => JSON.parse(must('fleet', 'report', '--db', db, '--dev', 'T-0001', '--date', '2026-03-04', '--json', '--lang', 'en'));
+    const [p, s] = [dev(db), dev(at('witness.sqlite'))];
+    expect(s.gaps.map((g: any) => g.cause)).toEqual(['unacknowledged']);
+    expect({ ...p, gaps: [] }).toEqual({ ...s, gaps: [] });
+    expect(p.transactions.map((t: any) => t.ref)).toEqual(['C1', 'C2', 'C3']);
+  }
 
   // The broker gone: the terminal trades offline and the run ends normally.
   const port = await freePort();
