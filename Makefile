@@ -9,7 +9,7 @@ CORE := $(shell find src/core -name '*.ts' 2>/dev/null)
 SCENARIO ?= host-sim/scenarios/day-at-a-shop.json
 SIM_DATA ?= .sim-data/T-0001
 
-.PHONY: all build device host check test sim bench size clean soak fuzz chromium brokers
+.PHONY: all build device host check test sim bench size clean soak fuzz chromium brokers postgres
 
 all: build
 
@@ -37,7 +37,7 @@ check: $(NODE_MODULES)
 	npx tsc -p tsconfig.json
 	node test/check-layers.mjs
 
-test: build check size chromium brokers
+test: build check size chromium brokers postgres
 	npx vitest run
 
 # Tests start their own Mosquitto and NATS processes on free loopback ports (never 1883/4222);
@@ -45,6 +45,11 @@ test: build check size chromium brokers
 brokers:
 	@command -v mosquitto >/dev/null 2>&1 || test -x /usr/sbin/mosquitto || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mosquitto)
 	@command -v nats-server >/dev/null 2>&1 || test -x /usr/sbin/nats-server || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nats-server)
+
+# The PostgreSQL store's tests (SPEC §7) start their own server from Debian's binaries (initdb, pg_ctl
+# on a free loopback port, never the system's 5432); a bare machine gets them here.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql)
 
 # Debian's Chromium renders the HTML report in a test (issue 10), and fonts-noto-cjk draws its Chinese
 # as glyphs rather than boxes (issue 17); both installed here on a fresh machine.
