@@ -20,6 +20,9 @@ function inputError(e: unknown): string | null {
   if (x.code && FS_WORDS[x.code] && x.path) return `${x.path}: ${FS_WORDS[x.code]}`;
   if (x.code === 'ERR_SOCKET_BAD_PORT') return 'the broker URL\'s port must be 1..65535';
   if (x.name === 'SqliteError' && /CORRUPT|NOTADB/.test(String(x.code))) return `the fleet database is damaged or not a database (${x.message}); restore it from a backup, or rebuild it: terminals re-send what was not acknowledged`;
+  // PostgreSQL (`--db postgres://...`) failing after it was opened: the server's own error, or the connection lost.
+  if (typeof x.code === 'string' && /^[0-9A-Z]{5}$/.test(x.code) && 'severity' in x) return `the fleet's PostgreSQL database refused it (${x.code}): ${x.message.split('\n')[0]}`;
+  if (/^Connection terminated|^Client has encountered a connection error/.test(String(x.message))) return `the fleet's PostgreSQL server closed the connection (${x.message.split('\n')[0]})`;
   return null;
 }
 

@@ -233,27 +233,29 @@ export class Ingest {
         return;
       }
     }
-    await this.append(h, b, fresh, dups, now);
-    // Batches parked behind this one may now continue the chain.
+    await this.append(h, b, fresh, dups, now, s.utc_offset_min);
+    // Batches parked behind this one may now continue the chain. (The store is read again only
+    // after one was applied: each query is a round trip to a PostgreSQL server.)
+    let top = fresh[fresh.length - 1]!.seq;
     for (let guard = 0; guard < this.maxParked; guard++) {
-      const next = (await this.store.device(h.dev))!.last_seq + 1;
-      const p = await this.store.parkedReady(h.dev, next);
+      const p = await this.store.parkedReady(h.dev, top + 1);
       if (!p) break;
       await this.store.unpark(h.dev, p.first_seq, p.last_seq);
       const pb = readBatch(p.payload);
       if (pb.ok) await this.apply(h, pub, pb.value, p.payload, true, true);
+      top = (await this.store.device(h.dev))!.last_seq;
     }
-    h.ack = (await this.store.device(h.dev))!.last_seq;
+    h.ack = top;
   }
 
-  private async append(h: Handled, b: Batch, fresh: BatchEntry[], dups: number, now: number): Promise<void> {
+  private async append(h: Handled, b: Batch, fresh: BatchEntry[], dups: number, now: number, storedOffset: number | null): Promise<void> {
     const st = this.store;
     const last = fresh[fresh.length - 1]!;
     const seals = b.seals.filter((x) => x.seq >= fresh[0]!.seq);
     const sealOf = (seq: number) => seals.find((x) => x.seq >= seq)!.seq;
     await st.addEntries(h.dev, fresh.map((e) => ({ seq: e.seq, type: e.type, t: e.t, bytes: e.bytes, sealedBy: sealOf(e.seq) })), now);
     for (const x of seals) await st.addSeal(h.dev, x.seq, x.t, x.bytes);
-    let offset: number | null = (await st.device(h.dev))?.utc_offset_min ?? null;
+    let offset: number | null = storedOffset;
     const decisions: DecisionRow[] = [];
     for (const e of fresh) {
       const o = utcOffsetMin(e);
@@ -264,7 +266,7 @@ export class Ingest {
       if (d) decisions.push(d);
     }
     await st.decisions(decisions);
-    if (offset !== null) await st.setOffset(h.dev, offset);
+    if (offset !== null && offset !== storedOffset) await st.setOffset(h.dev, offset);
     await st.advance(h.dev, { lastSeq: last.seq, lastHash: chainHash(last.bytes), firstSeq: fresh[0]!.seq, entries: fresh.length, duplicates: dups });
     await st.resolveGaps(h.dev, last.seq, now);
     h.stored += fresh.length;

@@ -68,7 +68,11 @@ export class SqliteStore extends SqlStore {
     return s;
   }
 
-  protected all<T>(sql: string, args: unknown[] = []): Promise<T[]> { return this.mine(() => this.statement(sql).all(...args) as T[]); }
+  protected all<T>(sql: string, args: unknown[] = []): Promise<T[]> {
+    const go = () => this.statement(sql).all(...args) as T[];
+    // A write that returns rows (INSERT ... RETURNING) takes the write lock like any other write.
+    return this.inTx.getStore() || /^\s*SELECT/i.test(sql) ? this.mine(go) : this.tx(async () => go());
+  }
 
   /** A write outside a transaction is one of its own: it takes the write lock the same (yielding) way. */
   protected run(sql: string, args: unknown[] = []): Promise<number> {

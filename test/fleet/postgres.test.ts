@@ -19,6 +19,7 @@ import { useNativeCrypto } from '../../src/fleet/native';
 import { cli, usageError } from '../helpers/cli';
 import { freePort } from './helpers/brokers';
 import { startPostgres, type Postgres } from './helpers/postgres';
+import pgClient from 'pg';
 import { makeFleet, type Fleet } from './helpers/terminals';
 
 useNativeCrypto();
@@ -144,6 +145,12 @@ describe('a PostgreSQL --db the user got wrong', () => {
     for (const cmd of [['report'], ['export', '--dev', 'T-0001', '--out', join(dir, 'x.cbor')], ['serve', '--port', '0']]) {
       usageError(cli('fleet', ...cmd, '--db', pg.url()), /database postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres: not a fleet store/);
     }
+    // Half a store (tables dropped by hand): the server's error in one line, not a stack trace.
+    const half = await pg.database();
+    const c = new pgClient.Client({ connectionString: half });
+    await c.connect();
+    try { await c.query(`CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL); CREATE TABLE devices (dev TEXT PRIMARY KEY)`); } finally { await c.end(); }
+    usageError(cli('fleet', 'report', '--db', half), /the fleet's PostgreSQL database refused it \(42P01\): relation "alerts" does not exist/);
     usageError(cli('fleet', 'export', '--dev', 'T-0001', '--out', join(dir, 'x.cbor'), '--db', `postgres://127.0.0.1:${port}/fleet`), refused);
     usageError(cli('fleet', 'serve', '--port', '0', '--db', `postgres://127.0.0.1:${port}/fleet`), refused);
     usageError(cli('fleet', 'consume', '--broker', 'mqtt://127.0.0.1:1', '--registry', reg, '--db', `postgres://postgres:hunter2@127.0.0.1:${port}/fleet`),
