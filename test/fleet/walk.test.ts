@@ -17,7 +17,6 @@ import { freePort, startMosquitto, startNatsCluster, type Mosquitto, type NatsCl
 import { startPostgres, type Postgres } from './helpers/postgres';
 import { until } from './helpers/terminals';
 
-let consumer: ChildProcess | null = null, observer: ChildProcess | null = null, consumerLog = '';
 let dir = '';
 const at = (p: string) => join(dir, p);
 const cli = (...args: string[]) => {
@@ -48,6 +47,8 @@ const nats = async (): Promise<Broker> => {
 for (const [name, start, store] of [['Mosquitto', mosquitto, 'SQLite'], ['NATS JetStream', nats, 'SQLite'], ['Mosquitto', mosquitto, 'PostgreSQL']] as const) {
 describe(`the deployment path on ${name}, stored in ${store}`, () => {
 let b: Broker, pg: Postgres | null = null, db = '';
+// Each run's own consumers and log: a consumer of the run before may still print as it stops.
+let consumer: ChildProcess | null = null, observer: ChildProcess | null = null, consumerLog = '';
 beforeAll(async () => {
   b = await start(); dir = tmp('pf-walk-'); consumer = observer = null; consumerLog = '';
   if (store === 'PostgreSQL') { pg = await startPostgres(); db = await pg.database(); } else db = at('fleet.sqlite');
