@@ -127,6 +127,26 @@ describe('the same answers from SQLite and PostgreSQL', () => {
   });
 });
 
+describe('durability before acks', () => {
+  it('the store\'s sessions commit synchronously even where the database says otherwise, so syncDurable has nothing left to do', async () => {
+    const url = await pg.database();
+    const admin = new pgClient.Client({ connectionString: url });
+    await admin.connect();
+    try { await admin.query(`ALTER DATABASE ${url.split('/').pop()} SET synchronous_commit = off`); } finally { await admin.end(); }
+    const other = new pgClient.Client({ connectionString: url });
+    await other.connect();
+    try { expect((await other.query(`SELECT current_setting('synchronous_commit') AS s`)).rows[0].s).toBe('off'); } finally { await other.end(); }
+    const st = await openStore(url);
+    if (!st.ok) throw new Error(st.error);
+    try {
+      // The store's own connection (its protected statement runner), as the consumer's commits use it.
+      const mine = (st.value as unknown as { all(sql: string): Promise<{ s: string }[]> }).all(`SELECT current_setting('synchronous_commit') AS s`);
+      expect((await mine)[0]!.s).toBe('on');
+      await st.value.syncDurable(Date.now());
+    } finally { await st.value.close(); }
+  });
+});
+
 describe('a PostgreSQL --db the user got wrong', () => {
   it('is one line and exit 2 for report, export, serve and consume, and never shows the password', async () => {
     const port = await freePort();                       // nothing listens there
