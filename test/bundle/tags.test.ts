@@ -5,7 +5,10 @@
 // top or deep inside, are refused with a reason; the same message without the tag is accepted, so
 // it is the tag that was refused. The envelope itself may carry tag 18 (COSE_Sign1) and nothing else.
 import { describe, expect, it } from 'vitest';
-import { encode, Tag } from '../../src/core/codec/cbor';
+import { encode, splitSequence, Tag } from '../../src/core/codec/cbor';
+import { exportJournal } from '../../src/core/journal/export';
+import { parseSeal } from '../../src/core/journal/entry';
+import { readOnlyFlash } from '../../src/node/flash-folder';
 import { sign1 } from '../../src/core/crypto/cose';
 import { toHex } from '../../src/core/util/bytes';
 import { newKeyPair } from '../../src/node/keys';
@@ -22,6 +25,13 @@ const TAGS: [number, string][] = [
   [64, 'typed array'], [0, 'date text'], [2, 'bignum'], [24, 'embedded CBOR'], [258, 'set'], [55799, 'self-described CBOR'],
   [27, 'serialised object'], [32, 'URI'], [105, 'cbor-x record definition'],
 ];
+/** The head the seal of entry `seq` names, read off the terminal's flash by the host (as the fleet knows it). */
+function ackHead(dir: string, seq: number): Uint8Array {
+  const seq8742 = splitSequence(exportJournal(readOnlyFlash(dir)).bytes);
+  for (const r of seq8742.ok ? seq8742.value : []) { const s = parseSeal(r); if (s.ok && s.value.payload.seq === seq) return s.value.payload.head; }
+  throw new Error(`no seal of ${seq}`);
+}
+
 const sale = { ref: 'S1', type: 'sale', channel: 'card', amountMinor: 1000, entryMode: '051', conditionCode: '00' };
 const ans = (req: any) => ({ mti: '0210', f3: '000000', f4: req.f4, f11: req.f11, f25: '00', f39: '00', f41: '20260001', f42: '102581054116056', f49: '156' });
 
@@ -85,7 +95,13 @@ describe('signed input with extension tags, on the bundle in QuickJS', () => {
         expect(val(t.vm.call('status')).ackSeq).toBe(0);
       }
     }
-    expect(val(t.vm.call('ack', { cose: toHex(sign1(encode({ dev: 'T-TAG', seq: sealed }), t.backend.secretKey)) }))).toEqual({ ok: true });
+    // The genuine ack names the head of the sealed entry, as the fleet's does; the same ack for another chain frees nothing.
+    const head = ackHead(t.dir, sealed);
+    const other = head.map((x) => x ^ 0xff);
+    expect(val(t.vm.call('ack', { cose: toHex(sign1(encode({ dev: 'T-TAG', seq: sealed, head: other }), t.backend.secretKey)) }))).toMatchObject({ ok: false, why: expect.stringMatching(/names another journal/) });
+    expect(val(t.vm.call('ack', { cose: toHex(sign1(encode({ dev: 'T-TAG', seq: sealed }), t.backend.secretKey)) }))).toMatchObject({ ok: false, why: expect.stringMatching(/without the head/) });
+    expect(val(t.vm.call('status')).ackSeq).toBe(0);
+    expect(val(t.vm.call('ack', { cose: toHex(sign1(encode({ dev: 'T-TAG', seq: sealed, head }), t.backend.secretKey)) }))).toEqual({ ok: true });
     expect(val(t.vm.call('status')).ackSeq).toBe(sealed);
     t.vm.dispose(); cleanup(t.dir);
   }, 60_000);

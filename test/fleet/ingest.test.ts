@@ -214,8 +214,9 @@ describe('batches that are never stored as trusted', () => {
 });
 
 describe('acknowledgements', () => {
-  it('are COSE_Sign1 by the backend key over {dev, seq}, byte for byte what sign1 makes (SPEC §6)', async () => {
-    expect(Buffer.from(ackPayload('T-0001', 48, fleet.backend))).toEqual(Buffer.from(sign1(encode({ dev: 'T-0001', seq: 48 }), fleet.backend.secretKey)));
+  it('are COSE_Sign1 by the backend key over {dev, seq, head}, byte for byte what sign1 makes (SPEC §6, §7)', async () => {
+    const head = new Uint8Array(32).fill(7);
+    expect(Buffer.from(ackPayload('T-0001', 48, head, fleet.backend))).toEqual(Buffer.from(sign1(encode({ dev: 'T-0001', seq: 48, head }), fleet.backend.secretKey)));
   });
 
   it('after a crash between commit and ack, the next start acknowledges what is stored but unacknowledged', async () => {

@@ -10,6 +10,8 @@ import { newKeyPair, type KeyPair } from '../../src/node/keys';
 import { signPolicy } from '../../device/provision/policy';
 import { toHex } from '../../src/core/util/bytes';
 import { demoPolicyJson, sh } from './policy';
+import { encode } from '../../src/core/codec/cbor';
+import { sign1 } from '../../src/core/crypto/cose';
 
 export const tmp = (name = 'pf-') => mkdtempSync(join(tmpdir(), name));
 
@@ -56,3 +58,8 @@ export function sell(r: Rig, ref: string, amountMinor = 1000, host: Record<strin
 }
 
 export const cleanup = (dir: string) => rmSync(dir, { recursive: true, force: true });
+
+/** The backend's signed ack of `seq` for this rig's terminal, naming its entry's head as the fleet does (SPEC §7). */
+export function ackOf(r: Rig, seq: number, key = r.backend.secretKey): Uint8Array {
+  return sign1(encode({ dev: 'T-TEST', seq, head: r.agent.journal.sealedHead(seq) ?? new Uint8Array(32) }), key);
+}

@@ -15,7 +15,7 @@ import { parseEntry } from '../../src/core/journal/entry';
 import { KIND_ENTRY, scanFrames } from '../../src/core/journal/frame';
 import { verifyExport } from '../../src/core/journal/verify-export';
 import { signPolicy } from '../../device/provision/policy';
-import { cleanup, reboot, rig, sell, type Rig } from '../helpers/device';
+import { ackOf, cleanup, reboot, rig, sell, type Rig } from '../helpers/device';
 import { demoPolicyJson } from '../helpers/policy';
 
 const roomy = (p: any) => { p.resources.batchMaxTxns = 10_000; p.limits.card.dailyCount = 10_000; p.limits.velocity = { count: 10_000, windowS: 60 }; };
@@ -35,7 +35,7 @@ function workload(r: Rig, tail = 3): Rig {
   step(() => r.agent.sealing.rotateKey());
   step(() => { sell(r, 'C0', 300); r.agent.sealing.sealNow(); });
   step(() => { const b = r.agent.settlement.begin(); if (b.ok) { r.agent.settlement.compare(b.value.local); r.agent.settlement.close(); } });
-  step(() => r.agent.ack(sign1(encode({ dev: 'T-TEST', seq: r.agent.journal.sealedSeq }), r.backend.secretKey)));
+  step(() => r.agent.ack(ackOf(r, r.agent.journal.sealedSeq)));
   step(() => r.agent.journal.writeCheckpoint());
   for (let i = 0; i < tail; i++) step(() => { sell(r, `D${i}`, 400 + i); r.hal.advance(1000); });
   step(() => r.agent.shutdown());

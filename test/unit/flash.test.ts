@@ -13,14 +13,14 @@ import { verifyExport } from '../../src/core/journal/verify-export';
 import { signPolicy } from '../../device/provision/policy';
 import { Agent } from '../../src/core/agent/agent';
 import { NodeHal } from '../../host-sim/hal/node-hal';
-import { cleanup, reboot, rig, sell, type Rig } from '../helpers/device';
+import { ackOf, cleanup, reboot, rig, sell, type Rig } from '../helpers/device';
 import { demoPolicyJson } from '../helpers/policy';
 
 const roomy = (p: any) => { p.resources.batchMaxTxns = 10_000; p.limits.card.dailyCount = 10_000; p.limits.velocity = { count: 10_000, windowS: 60 }; };
 const segs = (r: Rig) => readdirSync(join(r.dir, 'j')).sort();
 const entries = (r: Rig) => exportJournal(r.hal).body.map(parseEntry).filter((e) => e.ok).map((e) => (e as any).value);
 const types = (r: Rig, t: string) => entries(r).filter((e) => e.type === t);
-const ack = (r: Rig, seq: number) => r.agent.ack(sign1(encode({ dev: 'T-TEST', seq }), r.backend.secretKey));
+const ack = (r: Rig, seq: number) => r.agent.ack(ackOf(r, seq));
 const command = (r: Rig, body: Record<string, unknown>) => sign1(encode({ dev: 'T-TEST', exp: r.hal.clock.wallMs() + 3_600_000, ...body }), r.operator.secretKey);
 const many = (r: Rig, n: number, from = 0) => { for (let i = 0; i < n; i++) { sell(r, `S${from + i}`, 10); r.hal.advance(2000); r.agent.idle(); } };
 const settleAll = (r: Rig) => { const b = r.agent.settlement.begin(); if (!b.ok) throw new Error(b.error); r.agent.settlement.compare(b.value.local); r.agent.settlement.close(); };

@@ -245,6 +245,28 @@ export class Journal {
     for (let i = 0; i < g.lost.length; i++) this.noteDamage(g.lost[i]!, g.unverifiable[i] ?? null, `${name}: ${p.damage}`);
   }
 
+  /**
+   * The chain hash of entry `seq` as the seal made right after it says (its `head`), read from the
+   * segment that holds `seq` and the one after; null when no such seal is on the flash. An ack
+   * must name it (SPEC §7): an ack for another chain under the same id frees nothing.
+   */
+  sealedHead(seq: number): Uint8Array | null {
+    let k = -1;
+    for (let i = 0; i < this.segs.length; i++) if (this.segs[i]![1] <= seq) k = i;
+    for (let i = Math.max(k, 0); i < Math.min(k + 2, this.segs.length); i++) {
+      const name = segName(this.segs[i]![0]);
+      const size = this.hal.storage.size(name);
+      const b = size > 0 ? this.hal.storage.read(name, 0, size) : null;
+      if (!b) continue;
+      for (const r of scanFrames(b).records) {
+        if (r.kind !== KIND_SEAL) continue;
+        const sl = parseSeal(r.payload);
+        if (sl.ok && sl.value.payload.seq === seq) return sl.value.payload.head;
+      }
+    }
+    return null;
+  }
+
   /** The stored entry `seq` and the seal right after it, if that seal covers it (a key rotation's proof). */
   sealedEntry(seq: number): [Uint8Array, Uint8Array] | null {
     for (const s of this.segs) {
