@@ -162,11 +162,18 @@ export class Ingest {
     return key;
   }
 
+  /**
+   * True when the batch is a re-send of what is stored: its entries in a run with no gap, each byte for
+   * byte the stored one, and each of its seals the stored seal of that seq. Anything else (a seal
+   * swapped or flipped, an entry left out) is verified, so a forgery over stored seqs is named as one.
+   */
   private async allHeld(dev: string, b: Batch, lastSeq: number): Promise<boolean> {
     const first = b.entries[0]!.seq, last = b.entries[b.entries.length - 1]!.seq;
-    if (b.entries.some((e) => e.seq > lastSeq)) return false;
-    const held = await this.store.held(dev, Math.min(first, last), Math.max(first, last));
-    return b.entries.every((e) => { const x = held.get(e.seq); return !!x && equalBytes(x, e.bytes); });
+    if (b.entries.some((e, i) => e.seq > lastSeq || e.seq !== first + i)) return false;
+    const held = await this.store.held(dev, first, last);
+    if (!b.entries.every((e) => { const x = held.get(e.seq); return !!x && equalBytes(x, e.bytes); })) return false;
+    const seals = new Map((await this.store.seals(dev, first, last)).map((x) => [x.seq, x.bytes]));
+    return b.seals.every((x) => { const y = seals.get(x.seq); return !!y && equalBytes(y, x.bytes); });
   }
 
   /** The shared verifier over the batch alone (its first prev taken as given, SPEC §6). */

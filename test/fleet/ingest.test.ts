@@ -97,6 +97,18 @@ describe('batches that are never stored as trusted', () => {
     expect(await ackedSeqs(A)).toEqual([32]);
   });
 
+  it('a "re-send" over stored seqs with a flipped seal or an entry left out is named as a forgery, not a duplicate (attacker\'s run)', async () => {
+    const [b1] = A.gen.batches();
+    await consumer.handle(T(A), b1!);
+    const recs = decode(b1!).ok ? ((decode(b1!) as { value: Uint8Array[] }).value) : [];
+    const flipped = recs.map((r, i) => (i === recs.length - 1 ? r.map((x, j) => (j === r.length - 1 ? x ^ 1 : x)) : r));
+    expect((await consumer.handle(T(A), encode(flipped))).alerts.map((a) => a.kind)).toContain('bad-signature');
+    const gapped = [...recs.slice(0, 3), ...recs.slice(4)];
+    expect((await consumer.handle(T(A), encode(gapped))).alerts.map((a) => a.kind)).toContain('invalid-batch');
+    expect(count(A.dev)).toBe(16);                       // the stored copy is untouched
+    expect(alerts('replay')).toEqual([]);
+  });
+
   it('spliced: another registered device\'s batch on this topic -> wrong-device, nothing stored for either', async () => {
     const h = await consumer.handle(T(A), B.gen.batches()[0]!);
     expect(h.stored).toBe(0);
