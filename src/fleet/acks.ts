@@ -1,6 +1,6 @@
-// Signed acknowledgements (SPEC §6, §7): COSE_Sign1 by the backend key over CBOR {dev, seq, head},
-// the highest seq verified and stored and the chain hash of that stored entry, so the ack is this
-// chain's and no other terminal's under the same id. Sent only after the commit is made durable: the terminal frees
+// Signed acknowledgements (SPEC §6, §7): COSE_Sign1 by the backend key over CBOR {dev, seq, head}
+// (core/telemetry/wire.ts ACK), the highest seq verified and stored and the start of that stored
+// entry's chain hash, so the ack is this chain's and no other terminal's under the same id. Sent only after the commit is made durable: the terminal frees
 // its journal on this word. Grouped: one fsync and one ack per device per flush, however many batches.
 
 import { createPrivateKey, sign as nodeSign, type KeyObject } from 'node:crypto';
@@ -8,6 +8,7 @@ import { encode } from '../core/codec/cbor';
 import { assemble, protectedHeader, toBeSigned } from '../core/crypto/cose';
 import { chainHash } from '../core/journal/entry';
 import { topic } from '../core/telemetry/topics';
+import { ackBody } from '../core/telemetry/wire';
 import type { KeyPair } from '../node/keys';
 import type { FleetStore } from './store';
 
@@ -27,14 +28,14 @@ export interface AckerOptions {
 const PKCS8_ED25519 = Buffer.from('302e020100300506032b657004220420', 'hex'); // RFC 8410 prefix of a 32-byte seed
 const signers = new WeakMap<KeyPair, { key: KeyObject; prot: Uint8Array }>();
 
-/** The same bytes as sign1(encode({dev, seq, head}), key.secretKey), with the key object built once, not per ack. */
+/** The same bytes as sign1(encode(ackBody(dev, seq, head)), key.secretKey), with the key object built once, not per ack. */
 export function ackPayload(dev: string, seq: number, head: Uint8Array, kp: KeyPair): Uint8Array {
   let s = signers.get(kp);
   if (!s) {
     s = { key: createPrivateKey({ key: Buffer.concat([PKCS8_ED25519, kp.seed]), format: 'der', type: 'pkcs8' }), prot: protectedHeader(kp.pub) };
     signers.set(kp, s);
   }
-  const payload = encode({ dev, seq, head });
+  const payload = encode(ackBody(dev, seq, head));
   return assemble(s.prot, payload, new Uint8Array(nodeSign(null, toBeSigned(s.prot, payload), s.key)));
 }
 

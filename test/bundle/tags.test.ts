@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { encode, splitSequence, Tag } from '../../src/core/codec/cbor';
 import { exportJournal } from '../../src/core/journal/export';
 import { parseSeal } from '../../src/core/journal/entry';
+import { ackBody } from '../../src/core/telemetry/wire';
 import { readOnlyFlash } from '../../src/node/flash-folder';
 import { sign1 } from '../../src/core/crypto/cose';
 import { toHex } from '../../src/core/util/bytes';
@@ -88,7 +89,8 @@ describe('signed input with extension tags, on the bundle in QuickJS', () => {
     const sealed = val(t.vm.call('status')).sealedSeq;
     expect(sealed).toBeGreaterThan(0);
     for (const [tag, what] of TAGS) {
-      for (const payload of [new Tag({ dev: 'T-TAG', seq: sealed }, tag), { dev: 'T-TAG', seq: new Tag(sealed, tag) }]) {
+      const head8 = ackHead(t.dir, sealed).subarray(0, 8);
+      for (const payload of [new Tag(ackBody('T-TAG', sealed, head8), tag), new Map<number, unknown>([[1, 'T-TAG'], [2, new Tag(sealed, tag)], [3, head8]])]) {
         const a = val(t.vm.call('ack', { cose: toHex(sign1(encode(payload), t.backend.secretKey)) }));
         expect(a.ok, `${tag} (${what})`).toBe(false);
         expect(a.why, `${tag} (${what})`).toMatch(/\w/);
@@ -98,10 +100,12 @@ describe('signed input with extension tags, on the bundle in QuickJS', () => {
     // The genuine ack names the head of the sealed entry, as the fleet's does; the same ack for another chain frees nothing.
     const head = ackHead(t.dir, sealed);
     const other = head.map((x) => x ^ 0xff);
-    expect(val(t.vm.call('ack', { cose: toHex(sign1(encode({ dev: 'T-TAG', seq: sealed, head: other }), t.backend.secretKey)) }))).toMatchObject({ ok: false, why: expect.stringMatching(/names another journal/) });
-    expect(val(t.vm.call('ack', { cose: toHex(sign1(encode({ dev: 'T-TAG', seq: sealed }), t.backend.secretKey)) }))).toMatchObject({ ok: false, why: expect.stringMatching(/without the head/) });
+    const ack = (m: Map<number, unknown>) => val(t.vm.call('ack', { cose: toHex(sign1(encode(m), t.backend.secretKey)) }));
+    expect(ack(ackBody('T-TAG', sealed, other))).toMatchObject({ ok: false, why: expect.stringMatching(/names another journal/) });
+    expect(ack(new Map<number, unknown>([[1, 'T-TAG'], [2, sealed]]))).toMatchObject({ ok: false, why: expect.stringMatching(/without the head/) });
+    expect(ack(new Map<number, unknown>([[1, 'T-OTHER'], [2, sealed], [3, head.subarray(0, 8)]]))).toMatchObject({ ok: false, why: expect.stringMatching(/another device/) });
     expect(val(t.vm.call('status')).ackSeq).toBe(0);
-    expect(val(t.vm.call('ack', { cose: toHex(sign1(encode({ dev: 'T-TAG', seq: sealed, head }), t.backend.secretKey)) }))).toEqual({ ok: true });
+    expect(ack(ackBody('T-TAG', sealed, head))).toEqual({ ok: true });
     expect(val(t.vm.call('status')).ackSeq).toBe(sealed);
     t.vm.dispose(); cleanup(t.dir);
   }, 60_000);

@@ -226,9 +226,9 @@ describe('batches that are never stored as trusted', () => {
 });
 
 describe('acknowledgements', () => {
-  it('are COSE_Sign1 by the backend key over {dev, seq, head}, byte for byte what sign1 makes (SPEC §6, §7)', async () => {
+  it('are COSE_Sign1 by the backend key over {1: dev, 2: seq, 3: head}, byte for byte what sign1 makes (SPEC §6, §7)', async () => {
     const head = new Uint8Array(32).fill(7);
-    expect(Buffer.from(ackPayload('T-0001', 48, head, fleet.backend))).toEqual(Buffer.from(sign1(encode({ dev: 'T-0001', seq: 48, head }), fleet.backend.secretKey)));
+    expect(Buffer.from(ackPayload('T-0001', 48, head, fleet.backend))).toEqual(Buffer.from(sign1(encode(new Map<number, unknown>([[1, 'T-0001'], [2, 48], [3, head.subarray(0, 8)]])), fleet.backend.secretKey)));
   });
 
   it('after a crash between commit and ack, the next start acknowledges what is stored but unacknowledged', async () => {

@@ -12,6 +12,7 @@ import { toHex } from '../../src/core/util/bytes';
 import { demoPolicyJson, sh } from './policy';
 import { encode } from '../../src/core/codec/cbor';
 import { sign1 } from '../../src/core/crypto/cose';
+import { ackBody } from '../../src/core/telemetry/wire';
 
 export const tmp = (name = 'pf-') => mkdtempSync(join(tmpdir(), name));
 
@@ -61,5 +62,5 @@ export const cleanup = (dir: string) => rmSync(dir, { recursive: true, force: tr
 
 /** The backend's signed ack of `seq` for this rig's terminal, naming its entry's head as the fleet does (SPEC §7). */
 export function ackOf(r: Rig, seq: number, key = r.backend.secretKey): Uint8Array {
-  return sign1(encode({ dev: 'T-TEST', seq, head: r.agent.journal.sealedHead(seq) ?? new Uint8Array(32) }), key);
+  return sign1(encode(ackBody('T-TEST', seq, r.agent.journal.sealedHead(seq) ?? new Uint8Array(32))), key);
 }

@@ -6,6 +6,9 @@
 //             reason code newer than its table as REASON_<code>
 //   health    a map with integer keys from HEALTH_KEYS (key i + 1); a name the table lacks goes as
 //             text, and a reader keeps a key newer than its table under its number
+//   ack       (down, COSE_Sign1 payload) {1: dev, 2: seq, 3: the first ACK_HEAD_BYTES of entry seq's chain
+//             hash}: the head ties the ack to this journal, so a replayed ack of another terminal
+//             under the same id frees nothing; 8 bytes do it, since only the backend can sign one
 // The fleet reads both back into named objects; previews stay unverified either way.
 
 import { REASON_NAMES, type ReasonName } from '../reasons/names';
@@ -57,4 +60,12 @@ export function readHealth(v: unknown): Record<string, unknown> | null {
     o[n] = x instanceof Map ? Object.fromEntries(x) : x;
   }
   return o;
+}
+
+/** Keys of an ack's payload map, and how much of the acknowledged entry's chain hash it names. */
+export const ACK = { dev: 1, seq: 2, head: 3 } as const;
+export const ACK_HEAD_BYTES = 8;
+
+export function ackBody(dev: string, seq: number, head: Uint8Array): Map<number, unknown> {
+  return new Map<number, unknown>([[ACK.dev, dev], [ACK.seq, seq], [ACK.head, head.subarray(0, ACK_HEAD_BYTES)]]);
 }

@@ -5,7 +5,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { decode } from '../../../src/core/codec/cbor';
+import { decodeMaps } from '../../../src/core/codec/cbor';
+import { ACK, ACK_HEAD_BYTES } from '../../../src/core/telemetry/wire';
 import { openSign1 } from '../../../src/core/crypto/cose';
 import { topic } from '../../../src/core/telemetry/topics';
 import { toHex } from '../../../src/core/util/bytes';
@@ -27,12 +28,15 @@ export class SimTerminal {
 
   get sealed(): number { return this.gen.journal.sealedSeq; }
 
-  /** Telemetry.onAck's rule: backend-signed, for this dev, not beyond what was sealed. */
+  /** The terminal's rule (core/agent/acks.ts): backend-signed, for this dev, not beyond what was sealed, naming this journal's head. */
   accept(bytes: Uint8Array): boolean {
     const o = openSign1(bytes, [this.backendPub], 'ack');
-    const d = o.ok ? decode(o.value.payload, 'ack') : null;
-    const a = d && d.ok ? (d.value as { dev?: unknown; seq?: unknown }) : null;
-    if (!a || a.dev !== this.dev || typeof a.seq !== 'number' || a.seq > this.sealed) { this.refusedAcks++; return false; }
+    const d = o.ok ? decodeMaps(o.value.payload, 'ack') : null;
+    const m = d && d.ok && d.value instanceof Map ? d.value : null;
+    const a = m ? { dev: m.get(ACK.dev), seq: m.get(ACK.seq), head: m.get(ACK.head) } : null;
+    const mine = a && typeof a.seq === 'number' ? this.gen.journal.sealedHead(a.seq)?.subarray(0, ACK_HEAD_BYTES) : null;
+    if (!a || a.dev !== this.dev || typeof a.seq !== 'number' || a.seq > this.sealed ||
+        !(a.head instanceof Uint8Array) || !mine || Buffer.compare(Buffer.from(a.head), Buffer.from(mine)) !== 0) { this.refusedAcks++; return false; }
     this.acks++;
     if (a.seq > this.acked) this.acked = a.seq;
     return true;
