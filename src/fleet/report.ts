@@ -222,7 +222,7 @@ export const gapWord = (g: GapCause, lang: Lang): string => GAP_WORDS[g][lang];
 
 export function renderFleetReport(r: FleetReport, c: (code: string, s: string) => string): string {
   const zh = r.lang === 'zh';
-  const out = [c('1', zh ? `平台报告${r.date ? `：${r.date}` : '（各门店的今天）'}，${r.terminals.length} 台终端` : `Fleet report${r.date ? ` for ${r.date}` : ' (each shop\'s today)'}: ${r.terminals.length} terminals`),
+  const out = [c('1', zh ? `平台报告${r.date ? `：${r.date}` : '（各门店的今天）'}，${r.terminals.length} 台终端` : `Fleet report${r.date ? ` for ${r.date}` : ' (each shop\'s today)'}: ${r.terminals.length} terminal${r.terminals.length === 1 ? '' : 's'}`),
     c('1', zh ? '终端            日期        在线  通过  复核  拒绝  未验签  主要原因                       缺口' : 'DEVICE          DATE        ONLINE ALLOW REVIEW DENY UNVERIF TOP REASONS                    GAPS')];
   for (const t of r.terminals) {
     const on = t.online === null ? '?' : t.online ? (zh ? '是' : 'yes') : (zh ? '否' : 'no');
