@@ -222,7 +222,10 @@ export const gapWord = (g: GapCause, lang: Lang): string => GAP_WORDS[g][lang];
 
 export function renderFleetReport(r: FleetReport, c: (code: string, s: string) => string): string {
   const zh = r.lang === 'zh';
-  const out = [c('1', zh ? `平台报告${r.date ? `：${r.date}` : '（各门店的今天）'}，${r.terminals.length} 台终端` : `Fleet report${r.date ? ` for ${r.date}` : ' (each shop\'s today)'}: ${r.terminals.length} terminal${r.terminals.length === 1 ? '' : 's'}`),
+  // Enrolled terminals are the headline; ids only an unauthenticated topic named are counted apart (attacker's run).
+  const n = r.terminals.filter((t) => t.enrolled).length, stray = r.terminals.length - n;
+  const strayText = stray ? (zh ? `，另有 ${stray} 个未注册的设备号` : `, and ${stray} id${stray === 1 ? '' : 's'} not enrolled`) : '';
+  const out = [c('1', zh ? `平台报告${r.date ? `：${r.date}` : '（各门店的今天）'}，${n} 台终端${strayText}` : `Fleet report${r.date ? ` for ${r.date}` : ' (each shop\'s today)'}: ${n} terminal${n === 1 ? '' : 's'}${strayText}`),
     c('1', zh ? '终端            日期        在线  通过  复核  拒绝  未验签  主要原因                       缺口' : 'DEVICE          DATE        ONLINE ALLOW REVIEW DENY UNVERIF TOP REASONS                    GAPS')];
   for (const t of r.terminals) {
     const on = t.online === null ? '?' : t.online ? (zh ? '是' : 'yes') : (zh ? '否' : 'no');

@@ -77,7 +77,7 @@ it('without --dev: one row per terminal, verified counts only', async () => {
   expect(f.terminals[0]).toMatchObject({ fleet: 'demo', offset: '+08:00', preflight: { allow: 16, deny: 24, review: 8 }, unverified: 0 });
   expect(f.terminals[1].preflight).toEqual({ allow: 5, deny: 8, review: 3 });   // only the 16 it holds
   const text = await run(['report', '--db', db, '--date', '2026-03-02', '--lang', 'en']);
-  expect(text.out).toMatch(/Fleet report for 2026-03-02: 4 terminals/);
+  expect(text.out).toMatch(/Fleet report for 2026-03-02: 3 terminals, and 1 id not enrolled/);
   expect(text.out).toMatch(/T-0002 +2026-03-02 .*missing 17\.\.32; unacknowledged 1\.\.16/);
   expect(text.out).toMatch(/T-0404 .*not enrolled/);
 });
