@@ -2,6 +2,7 @@
 // the HAL keystore, never copied anywhere else. Signing reads the seed from the keystore for each
 // seal and wipes the copy, or asks the keystore's native signer when the firmware has one.
 
+import { readWhole } from '../hal/read';
 import { ST, type Hal } from '../hal/types';
 import { fromHex, toHex, utf8 } from '../util/bytes';
 import { fail, ok, type Result } from '../util/result';
@@ -46,9 +47,8 @@ export function loadOrCreateKey(hal: Hal): Result<DeviceKey & { created: boolean
 }
 
 export function readPub(hal: Hal, file: string): Uint8Array | null {
-  const n = hal.storage.size(file);
-  const b = n === 65 || n === 64 ? hal.storage.read(file, 0, 64) : null;
-  return b ? fromHex(String.fromCharCode.apply(null, Array.from(b))) : null;
+  const b = readWhole(hal, file, 65);   // 64 hex digits, and maybe a newline
+  return b && b.length >= 64 ? fromHex(String.fromCharCode.apply(null, Array.from(b.subarray(0, 64)))) : null;
 }
 
 /** Step 1 of a rotation (SPEC §6): a new key in its own slot; returns its public key. */

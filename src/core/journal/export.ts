@@ -5,6 +5,7 @@
 
 import { decode, decodeMaps, encode } from '../codec/cbor';
 import { PUB_FILE, readPub } from '../crypto/device-key';
+import { readWhole } from '../hal/read';
 import type { Hal } from '../hal/types';
 import { concat, equalBytes } from '../util/bytes';
 import { fail, ok, type Result } from '../util/result';
@@ -45,8 +46,7 @@ export function parseHeader(b: Uint8Array): Result<ExportHeader> | null {
 
 /** The proofs in one copy, or null when the copy is absent or damaged. */
 function readProofCopy(hal: Hal, name: string): RotationProof[] | null {
-  const n = hal.storage.size(name);
-  const b = n > 0 ? hal.storage.read(name, 0, n) : null;
+  const b = readWhole(hal, name);
   const s = b ? scanFrames(b) : null;
   if (!s || s.damaged.length || s.records.length !== 1 || s.records[0]!.kind !== KIND_STATE) return null;
   const d = decode(s.records[0]!.payload, 'keys');
@@ -81,10 +81,7 @@ export function readRecords(hal: Hal, cb: (r: Framed, seq: number, segment: stri
   let problem: string | null = null;
   for (const n of segNumbers(hal)) {
     const name = segName(n);
-    const size = hal.storage.size(name);
-    const b = size > 0 ? hal.storage.read(name, 0, size) : new Uint8Array(0);
-    if (!b) { problem ??= `segment ${name} unreadable`; continue; }
-    const s = scanFrames(b);
+    const s = scanFrames(readWhole(hal, name) ?? new Uint8Array(0));
     for (const r of s.records) {
       if (r.kind === KIND_ENTRY) {
         const e = parseEntry(r.payload);

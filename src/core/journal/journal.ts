@@ -5,6 +5,7 @@
 
 import { encode, decode } from '../codec/cbor';
 import { assemble, protectedHeader, toBeSigned } from '../crypto/cose';
+import { readWhole } from '../hal/read';
 import { ST, type Hal } from '../hal/types';
 import { fail, ok, type Result } from '../util/result';
 import { CHECKPOINTS, encodeCheckpoint, encodeFloors, floorsOf, FLOORS, type SegInfo } from './checkpoint';
@@ -86,20 +87,14 @@ export class Journal {
 
   /** The acknowledged mark as stored, and when it came (null: before acks carried a time, or never). */
   static ackMark(hal: Hal): { seq: number; t: number | null } {
-    const n = hal.storage.size(ACK_FILE);
-    const b = n > 0 && n < 64 ? hal.storage.read(ACK_FILE, 0, n) : null;
+    const b = readWhole(hal, ACK_FILE, 63);
     const d = b ? decode(b, 'ack file') : null;
     const v = d && d.ok ? (d.value as { seq?: unknown; t?: unknown }) : null;
-    return { seq: typeof v?.seq === 'number' ? v.seq : 0, t: typeof v?.t === 'number' ? v.t : null };
+    const seq = v?.seq;
+    return { seq: Number.isSafeInteger(seq) && (seq as number) >= 0 ? (seq as number) : 0, t: typeof v?.t === 'number' ? v.t : null };
   }
 
-  private readAckFile(): number {
-    const n = this.hal.storage.size(ACK_FILE);
-    const b = n > 0 && n < 64 ? this.hal.storage.read(ACK_FILE, 0, n) : null;
-    const d = b ? decode(b, 'ack file') : null;
-    const seq = d && d.ok ? (d.value as { seq?: unknown }).seq : null;
-    return typeof seq === 'number' && Number.isSafeInteger(seq) && seq >= 0 ? Math.min(seq, this.sealedSeq) : 0;
-  }
+  private readAckFile(): number { return Math.min(Journal.ackMark(this.hal).seq, this.sealedSeq); }
 
   /** Appends one entry; on a storage failure nothing changes and the failure is returned. */
   append(r: JournalRecord, t: number): Result<{ seq: number; bytes: Uint8Array }> {
@@ -195,11 +190,9 @@ export class Journal {
     // Before the first kept segment is what compaction removed (acknowledged), not damage.
     let lastSeq = Math.max(fromSeq, this.firstSeq) - 1, runFirst = lastSeq + 1;
     for (; i < this.segs.length; i++) {
-      const name = segName(this.segs[i]![0]);
-      const size = this.hal.storage.size(name);
-      const b = size > 0 ? this.hal.storage.read(name, 0, size) : null;
+      const b = this.readSeg(i);
       if (!b) continue;
-      const s = scanFrames(b);
+      const s = scanFrames(b), name = segName(this.segs[i]![0]);
       const cause = s.damaged.length ? `${name}: ${s.damaged[0]!.why}` : `${name} is missing records`;
       for (const r of s.records) {
         if (r.kind === KIND_ENTRY) {
@@ -246,44 +239,34 @@ export class Journal {
   }
 
   /**
-   * The chain hash of entry `seq` as the seal made right after it says (its `head`), read from the
-   * segment that holds `seq` and the one after; null when no such seal is on the flash. An ack
-   * must name it (SPEC §7): an ack for another chain under the same id frees nothing.
+   * The chain hash of entry `seq` as the seal made right after it says (its `head`); null when no
+   * such seal is on the flash. An ack must name it (SPEC §7): an ack for another chain under the
+   * same id frees nothing.
    */
-  sealedHead(seq: number): Uint8Array | null {
-    let k = -1;
+  sealedHead(seq: number): Uint8Array | null { return this.sealOf(seq)?.head ?? null; }
+
+  /** The stored entry `seq` and the seal made right after it (a key rotation's proof). */
+  sealedEntry(seq: number): [Uint8Array, Uint8Array] | null {
+    const s = this.sealOf(seq);
+    return s?.entry ? [s.entry, s.seal] : null;
+  }
+
+  /** Entry `seq` and the seal whose last entry it is, from the segment that holds `seq` and the one after (a seal may follow a roll). */
+  private sealOf(seq: number): { entry: Uint8Array | null; seal: Uint8Array; head: Uint8Array } | null {
+    let k = 0, entry: Uint8Array | null = null;
     for (let i = 0; i < this.segs.length; i++) if (this.segs[i]![1] <= seq) k = i;
-    for (let i = Math.max(k, 0); i < Math.min(k + 2, this.segs.length); i++) {
-      const name = segName(this.segs[i]![0]);
-      const size = this.hal.storage.size(name);
-      const b = size > 0 ? this.hal.storage.read(name, 0, size) : null;
-      if (!b) continue;
-      for (const r of scanFrames(b).records) {
-        if (r.kind !== KIND_SEAL) continue;
+    for (let i = k; i < Math.min(k + 2, this.segs.length); i++) {
+      for (const r of scanFrames(this.readSeg(i) ?? new Uint8Array(0)).records) {
+        if (r.kind === KIND_ENTRY) { const e = parseEntry(r.payload); if (e.ok && e.value.seq === seq) entry = r.payload; continue; }
         const sl = parseSeal(r.payload);
-        if (sl.ok && sl.value.payload.seq === seq) return sl.value.payload.head;
+        if (sl.ok && sl.value.payload.seq === seq) return { entry, seal: r.payload, head: sl.value.payload.head };
       }
     }
     return null;
   }
 
-  /** The stored entry `seq` and the seal right after it, if that seal covers it (a key rotation's proof). */
-  sealedEntry(seq: number): [Uint8Array, Uint8Array] | null {
-    for (const s of this.segs) {
-      if (s[1] > seq) break;
-      const name = segName(s[0]);
-      const size = this.hal.storage.size(name);
-      const b = size > 0 ? this.hal.storage.read(name, 0, size) : null;
-      if (!b) continue;
-      const recs = scanFrames(b).records;
-      for (let k = 0; k + 1 < recs.length; k++) {
-        if (recs[k]!.kind !== KIND_ENTRY || recs[k + 1]!.kind !== KIND_SEAL) continue;
-        const e = parseEntry(recs[k]!.payload), sl = parseSeal(recs[k + 1]!.payload);
-        if (e.ok && e.value.seq === seq && sl.ok && sl.value.payload.seq === seq) return [recs[k]!.payload, recs[k + 1]!.payload];
-      }
-    }
-    return null;
-  }
+  /** Segment `i` as stored, whole; null when it is missing or empty. */
+  private readSeg(i: number): Uint8Array | null { return readWhole(this.hal, segName(this.segs[i]![0])); }
 
   /** Damage an upload ran into, unless a flash-damage entry already said it (the agent journals it in idle time). */
   private noteDamage(lost: [number, number], unverifiable: [number, number] | null, cause: string): void {

@@ -7,6 +7,7 @@
 // When the journal, both checkpoints and the floors leave no way to know where it stood, it does
 // not start a second chain: `stateLost` says why, and the terminal refuses to trade (STATE_LOST).
 
+import { readWhole } from '../hal/read';
 import type { Hal } from '../hal/types';
 import { equalBytes } from '../util/bytes';
 import { applyFloors, CHECKPOINTS, decodeCheckpoint, decodeFloors, FLOORS, type Checkpoint, type Floors, type SegInfo } from './checkpoint';
@@ -35,7 +36,7 @@ export interface RecoveryReport {
 /** The device the first segment's first boot entry names (a folder without floors: older, or lost). */
 function firstBootDev(hal: Hal, segs: number[]): string | null {
   if (!segs.length) return null;
-  const b = read(hal, segName(segs[0]!));
+  const b = readWhole(hal, segName(segs[0]!));
   for (const r of b ? scanFrames(b).records : []) {
     if (r.kind !== KIND_ENTRY) continue;
     const e = parseEntry(r.payload);
@@ -43,11 +44,6 @@ function firstBootDev(hal: Hal, segs: number[]): string | null {
   }
   return null;
 }
-
-const read = (hal: Hal, name: string): Uint8Array | null => {
-  const n = hal.storage.size(name);
-  return n > 0 ? hal.storage.read(name, 0, n) : null;
-};
 
 interface Replay {
   ok: boolean;        // false: the checkpoint does not match the journal (try another)
@@ -57,10 +53,10 @@ interface Replay {
 export function recover(hal: Hal, j: JournalState, dev: string): RecoveryReport {
   const st = hal.storage;
   const segs = segNumbers(hal);
-  const copies = CHECKPOINTS.map((n, slot) => ({ slot, c: decodeCheckpoint(read(hal, n)) }))
+  const copies = CHECKPOINTS.map((n, slot) => ({ slot, c: decodeCheckpoint(readWhole(hal, n)) }))
     .filter((x) => x.c.ok).map((x) => ({ slot: x.slot, c: (x.c as { value: Checkpoint }).value }))
     .sort((a, b) => b.c.seq - a.c.seq);
-  const f = decodeFloors(read(hal, FLOORS));
+  const f = decodeFloors(readWhole(hal, FLOORS));
   const floors = f.ok ? f.value : null;
   // A data folder of another terminal is not this one's journal (SPEC §6): refused, never appended to.
   const owner = floors?.dev ?? firstBootDev(hal, segs);
@@ -68,7 +64,7 @@ export function recover(hal: Hal, j: JournalState, dev: string): RecoveryReport 
     j.stateLost = `this flash holds the journal of ${owner}, not of ${dev}`;
     return { seq: 0, tornBytes: 0, replayed: 0, bytesRead: 0, fromCheckpoint: false, lost: [], unverifiable: [], cause: null, note: null, stateLost: j.stateLost, foreign: owner };
   }
-  const damagedState = CHECKPOINTS.filter((n) => st.size(n) >= 0 && !decodeCheckpoint(read(hal, n)).ok).length + (st.size(FLOORS) >= 0 && !floors ? 1 : 0);
+  const damagedState = CHECKPOINTS.filter((n) => st.size(n) >= 0 && !decodeCheckpoint(readWhole(hal, n)).ok).length + (st.size(FLOORS) >= 0 && !floors ? 1 : 0);
   let rep: RecoveryReport | null = null;
   for (const x of copies) {
     const r = replay(hal, j, segs, x.c, floors);
@@ -112,7 +108,7 @@ function replay(hal: Hal, j: JournalState, segs: number[], c: Checkpoint | null,
       const head = size >= 2 ? st.read(segName(n), 0, 2) : null;
       const suspect = (bytes > 0 && size < bytes) || !head || head[0] !== MAGIC;
       if (!suspect || n >= (startSegOf(c) ?? Infinity)) continue;
-      const b = read(hal, segName(n));
+      const b = readWhole(hal, segName(n));
       rep.bytesRead += b?.length ?? 0;
       const p = b ? presentIn(b) : { present: [], damage: 'empty' };
       const g = segmentGaps(p.present, first, Math.min(next, c.seq + 1));
@@ -131,7 +127,7 @@ function replay(hal: Hal, j: JournalState, segs: number[], c: Checkpoint | null,
     const n = segs[k]!;
     if (startSeg !== undefined && n < startSeg) { const s = known.get(n); if (s) j.segs.push([n, s[1], s[2]]); continue; }
     const name = segName(n);
-    const b = read(hal, name) ?? new Uint8Array(0);
+    const b = readWhole(hal, name) ?? new Uint8Array(0);
     rep.bytesRead += b.length;
     const s = scanFrames(b);
     const last = k === segs.length - 1;

@@ -6,6 +6,7 @@
 import { decode } from '../codec/cbor';
 import { openSign1 } from '../crypto/cose';
 import { sha512 } from '../crypto/hash';
+import { readWhole } from '../hal/read';
 import { ST, type Hal } from '../hal/types';
 import { reason, type Reason } from '../reasons/names';
 import { fromHex, toHex } from '../util/bytes';
@@ -22,10 +23,7 @@ export const POLICY_MAX_BYTES = 32 * 1024;
 
 /** Trust anchors are one lowercase-hex public key per line in `trust/<role>.pub`. */
 export function trustAnchors(hal: Hal, role: 'operator' | 'backend' | 'release'): Uint8Array[] {
-  const name = `trust/${role}.pub`;
-  const n = hal.storage.size(name);
-  if (n <= 0 || n > 4096) return [];
-  const b = hal.storage.read(name, 0, n);
+  const b = readWhole(hal, `trust/${role}.pub`, 4096);
   if (!b) return [];
   let s = '';
   for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]!);
