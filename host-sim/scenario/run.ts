@@ -30,6 +30,9 @@ import { localIso, policyOnFlash, readEntries } from '../../src/node/flash-read'
 import { readOnlyFlash } from '../../src/node/flash-folder';
 import type { Transitions } from '../../src/core/time/local';
 
+/** The firmware's tick (device/hal-contract.md: every few seconds while idle): it never wakes the agent more often. */
+const FIRMWARE_TICK_S = 5;
+
 export type Line = Record<string, unknown> & { event: string };
 
 /** The run's telemetry: what went on the wire over all its boots, and the last boot's own counters beside it. */
@@ -343,13 +346,32 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
     await boot();
   };
 
+  /**
+   * The time between events passes as on a terminal: its firmware sleeps until the agent's `wakeS`
+   * (never sooner than a tick) and runs idle then, so seals, uploads and heartbeats fall when they
+   * are due rather than at the next event.
+   */
+  const waitUntil = async (at: number) => {
+    while (vm && at > hal.trueWallMs) {
+      const wake = idleWake();
+      if (net) await pumpNet();
+      if (wake === null || hal.trueWallMs + wake * 1000 >= at) break;
+      hal.advance(wake * 1000);
+    }
+    if (at > hal.trueWallMs) hal.advance(at - hal.trueWallMs);
+  };
+  const idleWake = (): number | null => {
+    const r = call<{ wakeS: number | null }>('idle');
+    return r && r.ok && r.value.wakeS !== null ? Math.max(FIRMWARE_TICK_S, r.value.wakeS) : null;
+  };
+
   await boot();
   let i = 0;
   for (const e of sc.events) {
     i++;
     opts.onProgress?.(i, sc.events.length);
     await opts.beforeEvent?.(i - 1);
-    if (e.at > hal.trueWallMs) hal.advance(e.at - hal.trueWallMs);
+    await waitUntil(e.at);
     if (!vm && !(e.kind === 'power' && e.mode === 'cut')) await boot();
     switch (e.kind) {
       case 'txn': txn(e); break;

@@ -52,6 +52,26 @@ for (const engine of ENGINES) describe(`the bundle in ${engine}`, () => {
       vm.dispose(); cleanup(dir);
     }, 120_000);
 
+    it('idle tells the firmware when to wake: a sale is sealed when maxUnsealedS says, and then nothing wakes an offline terminal', async () => {
+      const { dir, hal } = flashed();
+      const vm = await DeviceVM.load({ bundle: bundle(), hal, heapLimitBytes: 1 << 20, engine });
+      vm.start({ dev: 'T-Q', fleet: 'test' }, 'power-on');
+      expect(val(vm.call('seal')).sealed).toBe(true);
+      expect(val(vm.call('idle')).wakeS).toBeNull();
+      hal.advance(1000);
+      const d = val(vm.call('preflight', sale('W1')));
+      val(vm.call('answer', { ref: 'W1', answer: { mti: '0210', f3: '000000', f4: d.request.f4, f11: d.request.f11, f25: '00', f39: '00', f41: '20260001', f42: '102581054116056', f49: '156' } }));
+      hal.advance(20_000);
+      const first = val(vm.call('idle'));
+      expect(first).toEqual({ sealed: false, wakeS: 40 });   // the demo policy's maxUnsealedS is 60
+      hal.advance(39_000);
+      expect(val(vm.call('idle')).sealed).toBe(false);
+      hal.advance(1000);
+      expect(val(vm.call('idle'))).toEqual({ sealed: true, wakeS: null });
+      expect(val(vm.call('status')).sealedSeq).toBe(val(vm.call('status')).seq);
+      vm.dispose(); cleanup(dir);
+    });
+
     it('a HAL that throws on the host side reaches the agent as a failure value, not an exception', async () => {
       const { dir, hal } = flashed();
       const vm = await DeviceVM.load({ bundle: bundle(), hal, heapLimitBytes: 1 << 20, engine });

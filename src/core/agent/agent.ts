@@ -108,17 +108,24 @@ export class Agent {
     this.ctx.alert('FLASH_DAMAGE', { lost: fresh, cause: why }, seq);
   }
 
-  /** Background work between transactions: damage an upload found, seals when due, hashes the head, checkpoints, uploads. */
-  idle(): { sealed: boolean } {
+  /**
+   * Background work between transactions: damage an upload found, seals when due, hashes the head,
+   * checkpoints, uploads. `wakeS`: call again within this many seconds, for the next seal, upload,
+   * heartbeat, re-send or noise summary by the clock; null when only an event can bring work. The
+   * scrub rides on whatever wakes the terminal and never wakes it by itself (a terminal on battery sleeps).
+   */
+  idle(): { sealed: boolean; wakeS: number | null } {
     const mono = this.hal.clock.monoMs();
     if (this.lastScrubMs === null || mono - this.lastScrubMs >= SCRUB_EVERY_MS) { this.lastScrubMs = mono; this.journal.scrub(); }
     for (const d of this.journal.foundDamage.splice(0)) this.reportDamage(d.lost, d.unverifiable, d.cause);
     this.noise.tick();
-    const sealed = this.sealing.sealIfDue(this.policy.policy?.sealing ?? DEFAULT_SEALING);
+    const sealing = this.policy.policy?.sealing ?? DEFAULT_SEALING;
+    const sealed = this.sealing.sealIfDue(sealing);
     this.journal.hashHead();
     this.journal.checkpointIfDue();
     this.telemetry.pump();
-    return { sealed };
+    const due = Math.min(this.sealing.dueInMs(sealing), this.telemetry.dueInMs(), this.noise.dueInMs());
+    return { sealed, wakeS: due < Infinity ? Math.max(1, Math.ceil(due / 1000)) : null };
   }
 
   /** Clean shutdown: everything sealed and uploaded once more, then the retained offline status (SPEC §7). */

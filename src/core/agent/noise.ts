@@ -39,6 +39,11 @@ export class Noise {
     if (this.windowStart !== null && this.ctx.hal.clock.monoMs() - this.windowStart >= NOISE_WINDOW_MS) this.flush();
   }
 
+  /** Ms until the open window is over and `tick` sums it up; Infinity while none is open. */
+  dueInMs(): number {
+    return this.windowStart === null ? Infinity : Math.max(0, this.windowStart + NOISE_WINDOW_MS - this.ctx.hal.clock.monoMs());
+  }
+
   /** Sums up the window now (at shutdown, so a count is never lost with the power). */
   flush(): void {
     // The first refusal has its own entry; the noise entry counts the whole window (first included).

@@ -34,6 +34,12 @@ export class Sealing {
     return due ? this.sealNow(false) : false;
   }
 
+  /** Ms until `sealIfDue` seals by age (a failed signer is retried once a period, not hammered); Infinity while nothing is unsealed. */
+  dueInMs(s: { maxUnsealedS: number }): number {
+    const j = this.ctx.journal, p = s.maxUnsealedS * 1000;
+    return !j.unsealed ? Infinity : j.ledger.signerFailed ? p : Math.max(0, j.oldestUnsealedT + p - this.ctx.now());
+  }
+
   /** Seals now. Journals signer failure (once) and recovery. `upload`: the seal goes out at once (not the timer's). */
   sealNow(upload = true): boolean {
     const j = this.ctx.journal;

@@ -212,6 +212,15 @@ export class Telemetry {
     }
   }
 
+  /** Ms until `pump` has work by the clock (a heartbeat, the end of the upload window, a re-send); Infinity while offline. */
+  dueInMs(): number {
+    if (!this.d.hal.net.connected()) return Infinity;
+    const { heartbeatS, uploadEveryS } = this.d.settings(), p = this.pendingSince, r = this.nextResendMs;
+    return Math.max(0, Math.min(this.lastHealthMs && this.lastHealthMs + heartbeatS * 1000,
+      p === null ? Infinity : this.flushNow ? 0 : p + uploadEveryS * 1000,
+      r !== null && this.d.outbox.ackSeq < this.sentThrough ? r : Infinity) - this.mono());
+  }
+
   /** What waits for an acknowledgement (null: nothing sealed is unacknowledged). */
   waiting(): Waiting | null {
     const o = this.d.outbox;
