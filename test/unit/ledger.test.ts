@@ -34,4 +34,16 @@ describe('ledger', () => {
     expect(a.locked).toBe('x');
     expect(a.cmdCounter).toBe(3);
   });
+
+  it('a result without monthKey counts toward the month of its dateKey, as an older entry with one does', () => {
+    const sale = (ref: string, dateKey: string, monthKey?: string) =>
+      readRecord('result', { ref, type: 'sale', channel: 'card', amountMinor: 700, outcome: 'approved', reasons: [], answer: null, dateKey, ...(monthKey ? { monthKey } : {}) });
+    const l = emptyLedger();
+    apply(l, 1, 1000, sale('A', '2026-03-31', '2026-03'));
+    apply(l, 2, 2000, sale('B', '2026-03-31'));
+    expect(l.month).toMatchObject({ key: '2026-03', card: 1400 });
+    apply(l, 3, 3000, sale('C', '2026-04-01'));
+    expect(l.month).toMatchObject({ key: '2026-04', card: 700 });
+    expect(l.day).toMatchObject({ key: '2026-04-01', card: { amount: 700, count: 1 } });
+  });
 });

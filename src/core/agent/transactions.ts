@@ -119,7 +119,7 @@ export class Transactions {
     const lt = p ? localTime(p.site.tz, this.ctx.now()) : null;
     return this.ctx.record(rec.result({
       ref: req.ref, type: req.type, channel: req.channel, amountMinor: +req.f4, original: req.original,
-      outcome, reasons, answer: a && unechoed(req, a), dateKey: lt?.dateKey ?? '', monthKey: lt?.monthKey ?? '',
+      outcome, reasons, answer: a && unechoed(req, a), dateKey: lt?.dateKey ?? '',
     }));
   }
 

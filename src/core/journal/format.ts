@@ -43,6 +43,7 @@ export const BODY: Record<string, Shape> = {
     any('sent')),
   'decision-invalid': fields(['txn', fields(any('ref'), any('invalid'))], ['verdict', VERDICT], ['reasons', REASONS_LIST]),
   result: fields(any('ref'), ['type', codes(TXN_TYPES)], ['channel', codes(['card', 'qr'])], any('amountMinor'), any('original'),
+    // monthKey (10): only in entries written before it was cut (it is dateKey's first 7 characters); the key stays reserved.
     ['outcome', codes(['approved', 'declined', 'reversed', 'timeout'])], ['reasons', REASONS_LIST], any('answer'), any('dateKey'), any('monthKey')),
   reversal: fields(['state', codes(['queued', 'done', 'retry'])], ['request', REQUEST], any('ref'), any('f39'), any('timeout')),
   settle: fields(['step', codes(['begun', 'compared', 'uploaded', 'closed'])], any('batch'), any('local'), any('count'), any('host'), any('balanced'),

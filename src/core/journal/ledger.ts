@@ -122,7 +122,7 @@ function applyResult(l: Ledger, t: number, b: Bodies['result']): void {
   if (b.outcome !== 'approved') { if (b.outcome !== 'declined') l.txns.set(b.ref, rec); return; }
   l.txns.set(b.ref, rec);
   if (type !== 'balance') { l.batch.count += 1; addTotals(l.batch.totals, type, b.amountMinor); }
-  rollKeys(l, b.dateKey, b.monthKey);
+  rollKeys(l, b.dateKey, b.monthKey ?? b.dateKey.slice(0, 7));
   const ch = b.channel;
   if (COUNTED.indexOf(type) >= 0) {
     l.day[ch].amount += b.amountMinor; l.day[ch].count += 1; l.month[ch] += b.amountMinor;

@@ -38,10 +38,14 @@ export interface Bodies {
   decision: { txn: Txn; verdict: Verdict; reasons: Reason[]; inputs: DecisionInputs; sent: boolean };
   /** A request refused before any rule looked at it (malformed, or a ref already used). */
   'decision-invalid': { txn: { ref: string; invalid: string }; verdict: 'deny'; reasons: Reason[] };
-  /** The acquirer's answer: `answer` holds its fields except the echoes that matched the request. */
+  /**
+   * The acquirer's answer: `answer` holds its fields except the echoes that matched the request.
+   * `dateKey` is the local day the amount counts toward; its month is its first 7 characters
+   * (`monthKey`, which entries before issue 18 also stored, is read but no longer written).
+   */
   result: {
     ref: string; type: TxnType; channel: Channel; amountMinor: number; original?: string;
-    outcome: Outcome; reasons: Reason[]; answer: Answer | null; dateKey: string; monthKey: string;
+    outcome: Outcome; reasons: Reason[]; answer: Answer | null; dateKey: string; monthKey?: string;
   };
   reversal: { state: 'queued'; request: Request } | { state: 'done' | 'retry'; ref: string; f39: string | null; timeout: boolean };
   settle:
@@ -123,7 +127,7 @@ const SHAPES: { [K in RecordType]: (b: J) => boolean } = {
   boot: (b) => isS(b.reason) && isS(b.dev) && isObj(b.recovered) && isU(b.policyVersion),
   decision: (b) => isObj(b.txn) && isS(b.txn.ref) && isS(b.txn.type) && isS(b.verdict) && isReasons(b.reasons) && isObj(b.inputs) && isB(b.sent),
   'decision-invalid': (b) => isObj(b.txn) && isS(b.txn.ref) && isS(b.txn.invalid) && b.verdict === 'deny' && isReasons(b.reasons),
-  result: (b) => isS(b.ref) && isS(b.type) && isS(b.channel) && typeof b.amountMinor === 'number' && isS(b.outcome) && isReasons(b.reasons) && isS(b.dateKey) && isS(b.monthKey),
+  result: (b) => isS(b.ref) && isS(b.type) && isS(b.channel) && typeof b.amountMinor === 'number' && isS(b.outcome) && isReasons(b.reasons) && isS(b.dateKey) && (b.monthKey === undefined || isS(b.monthKey)),
   reversal: (b) => (b.state === 'queued' && isRequest(b.request)) || ((b.state === 'done' || b.state === 'retry') && isS(b.ref)),
   settle: (b) => isU(b.batch) && ((b.step === 'begun' && isTotals(b.local)) || (b.step === 'compared' && isB(b.balanced) && isTotals(b.host)) || b.step === 'uploaded' || b.step === 'closed'),
   policy: (b) => isU(b.version) && isS(b.digest) && isS(b.mid) && isS(b.tid),
