@@ -1,7 +1,8 @@
 // Signed acknowledgements (SPEC §6, §7): COSE_Sign1 by the backend key over CBOR {dev, seq, head}
 // (core/telemetry/wire.ts ACK), the highest seq verified and stored and the start of that stored
-// entry's chain hash, so the ack is this chain's and no other terminal's under the same id. Sent only after the commit is made durable: the terminal frees
-// its journal on this word. Grouped: one fsync and one ack per device per flush, however many batches.
+// entry's chain hash, so the ack is this chain's and no other terminal's under the same id. Sent
+// only after the commit is made durable: the terminal frees its journal on this word. Grouped: one
+// fsync and one ack per device per flush, however many batches.
 
 import { createPrivateKey, sign as nodeSign, type KeyObject } from 'node:crypto';
 import { encode } from '../core/codec/cbor';

@@ -1,8 +1,9 @@
 // Acknowledgements from the fleet backend (SPEC §6, §7): a COSE_Sign1 by the backend key (a trust
 // anchor of the image) over {dev, seq, head} (telemetry/wire.ts ACK), the highest seq it verified
-// and stored and the start of that entry's chain hash. Only an ack that verifies, names this terminal, does not run past what was
-// sealed and names this journal's own entry (a replayed ack from an earlier terminal under the same
-// id names another) moves the journal's ack mark, which is what lets compaction free flash.
+// and stored and the start of that entry's chain hash. Only an ack that verifies, names this
+// terminal, does not run past what was sealed and names this journal's own entry (a replayed ack
+// from an earlier terminal under the same id names another) moves the journal's ack mark, which is
+// what lets compaction free flash.
 
 import { decodeMaps } from '../codec/cbor';
 import { ACK, ACK_HEAD_BYTES } from '../telemetry/wire';

@@ -164,7 +164,7 @@ export class Telemetry {
     if (this.resendUpTo && seq >= this.resendUpTo) {
       // The re-send reached a consumer: it is there and missing the rest, so the next window follows now.
       this.resendUpTo = 0;
-      if (seq < this.sentThrough) this.resend(seq, this.d.settings().uploadBatch, now);
+      if (seq < this.sentThrough) this.resend(seq, this.d.settings().uploadBatch, now, UPLOAD_MAX_BYTES);
     }
     if (this.d.outbox.ackSeq >= this.sentThrough) { this.nextResendMs = null; this.resendUpTo = 0; }
     else if (!this.resendUpTo) this.arm(now);
@@ -174,11 +174,11 @@ export class Telemetry {
   /** A `resend` command: upload again from `seq`. */
   resendFrom(seq: number): void { this.sentThrough = Math.max(0, Math.min(this.sentThrough, seq - 1)); }
 
-  /** Again from after `ackSeq` up to what was already sent once: a probe (`messages` 1) is one batch, small while nobody may listen; a window is full messages. */
-  private resend(ackSeq: number, messages: number, now: number): void {
+  /** Again from after `ackSeq` up to what was already sent once: a probe is one sealed batch (`maxBytes` 0), small while nobody may listen; a window is `messages` full ones. */
+  private resend(ackSeq: number, messages: number, now: number, maxBytes = 0): void {
     let at = ackSeq;
     for (let k = 0; k < messages && at < this.sentThrough; k++) {
-      const b = this.d.outbox.batchFrom(at + 1, messages > 1 ? UPLOAD_MAX_BYTES : 0);
+      const b = this.d.outbox.batchFrom(at + 1, maxBytes);
       if (!b || !this.publish('journal', b.records)) break;
       at = b.lastSeq;
     }

@@ -1,6 +1,7 @@
-// The compact forms of the two messages a terminal sends most often besides the journal (SPEC §7,
-// issue 18: a small data plan). A `decision` preview goes out with every sale, a `health` heartbeat
-// every few minutes; as text-keyed maps they cost 47 and 155 bytes, most of it key names. Here:
+// The compact forms of the messages that go most often besides the journal (SPEC §7, issue 18: a
+// small data plan). A `decision` preview goes out with every sale, a `health` heartbeat every few
+// minutes, an `ack` comes down for every upload; as text-keyed maps the first two cost 47 and 155
+// bytes, most of it key names. Here:
 //   decision  [seq, ref, verdict, [reason, ...], t]   verdict and reasons as codes of the published
 //             tables (VERDICTS below, REASON_NAMES in reasons/names.ts, append-only); a reader keeps a
 //             reason code newer than its table as REASON_<code>
@@ -9,7 +10,7 @@
 //   ack       (down, COSE_Sign1 payload) {1: dev, 2: seq, 3: the first ACK_HEAD_BYTES of entry seq's chain
 //             hash}: the head ties the ack to this journal, so a replayed ack of another terminal
 //             under the same id frees nothing; 8 bytes do it, since only the backend can sign one
-// The fleet reads both back into named objects; previews stay unverified either way.
+// The fleet reads previews and heartbeats back into named objects; they stay unverified either way.
 
 import { REASON_NAMES, type ReasonName } from '../reasons/names';
 
