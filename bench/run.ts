@@ -11,6 +11,7 @@ import { Journal } from '../src/core/journal/journal';
 import { rec } from '../src/core/journal/records';
 import { measureEngine } from './engine';
 import { flash, median, must, now, round, sale, SHIPPED, START, terminal } from './rig';
+import { UPLOAD_EVERY_S } from '../src/core/telemetry/telemetry';
 import { measureWire } from './wire';
 import { startMosquitto } from '../test/fleet/helpers/brokers';
 import { functionSource } from './source-text';
@@ -113,7 +114,16 @@ async function main() {
     results.entry_bytes_decision = w.entry.meanFrameBytes;
     notes.wire = `a busy day (bench/wire.ts): ${w.txns} transactions, ${w.published} messages published, ${w.connections} connection(s); ` +
       `${w.up} bytes up, ${w.down} down, counted on the terminal's TCP link (MQTT framing, acks and pings included); ` +
-      'payload bytes by topic: ' + Object.entries(w.byKind).sort((a, b) => b[1].bytes - a[1].bytes).map(([k, v]) => `${k} ${v.n} msgs ${v.bytes} B`).join(', ');
+      'payload bytes by topic: ' + Object.entries(w.byKind).sort((a, b) => b[1].bytes - a[1].bytes).map(([k, v]) => `${k} ${v.n} msgs ${v.bytes} B`).join(', ') +
+      `; ${w.seals} seals of about 141 B (sealing.maxUnsealedS 60 seals every sale when sales are 216 s apart; the firmware loop wakes the agent when idle's wakeS says)`;
+    // The same day under an operator's other choices: one seal per upload window (maxUnsealedS =
+    // uploadEveryS), and a 15-minute window and seal with the heartbeat. What tamper evidence on the
+    // flash and a fresh verified view cost on the wire; not goals (the goals stay on the shop's policy).
+    for (const [key, s] of [['seal_per_upload', UPLOAD_EVERY_S], ['window_900', 900]] as const) {
+      const v = await measureWire({ policy: (p) => { p.sealing.maxUnsealedS = s; p.telemetry.uploadEveryS = s; } });
+      results[`wire_bytes_per_txn_${key}`] = v.bytesPerTxn;
+      notes[`wire_${key}`] = `the same day with sealing.maxUnsealedS = telemetry.uploadEveryS = ${s} s: ${v.seals} seals, ${v.published} messages, ${v.bytesPerDay} bytes`;
+    }
     // The same day on a deployment's broker (Mosquitto, MQTT 5): the terminal's client uses topic aliases.
     const m = await startMosquitto();
     try {

@@ -15,6 +15,7 @@ import { operatorSide } from '../host-sim/scenario/operator';
 import { parseScenario } from '../host-sim/scenario/parse';
 import { runScenario } from '../host-sim/scenario/run';
 import { readOnlyFlash } from '../src/node/flash-folder';
+import { decode } from '../src/core/codec/cbor';
 import { benchPolicy, SHIPPED } from './rig';
 import { decisionEntries, type EntryFigures } from './entry';
 
@@ -40,7 +41,9 @@ async function relay(target: URL): Promise<Relay> {
 }
 
 /** 200 sales, 09:00 to 21:00 (three in four by card), and settlement at 21:30. */
-export function busyDay(): unknown {
+export function busyDay(edit: (policy: Record<string, any>) => void = () => {}): unknown {
+  const policy = benchPolicy();
+  edit(policy);
   const events: unknown[] = [];
   for (let i = 0; i < 200; i++) {
     const qr = i % 4 === 3;
@@ -49,17 +52,17 @@ export function busyDay(): unknown {
   events.push({ at: '+750m', settle: {} });
   return {
     name: 'a busy day', device: { id: 'T-WIRE', fleet: 'bench', heapLimitBytes: 1 << 20, storageBytes: 4 << 20 },
-    policy: benchPolicy(), start: { time: '2026-03-02T09:00:00+08:00', fix: { lat: 31.2304, lon: 121.4737, accuracyM: 15 } }, events,
+    policy, start: { time: '2026-03-02T09:00:00+08:00', fix: { lat: 31.2304, lon: 121.4737, accuracyM: 15 } }, events,
   };
 }
 
-export interface WireFigures { bytesPerDay: number; bytesPerTxn: number; up: number; down: number; txns: number; published: number; byKind: Record<string, { n: number; bytes: number }>; connections: number; entry: EntryFigures }
+export interface WireFigures { bytesPerDay: number; bytesPerTxn: number; up: number; down: number; txns: number; published: number; byKind: Record<string, { n: number; bytes: number }>; seals: number; connections: number; entry: EntryFigures }
 
 /**
  * The busy day on the embedded broker (MQTT 3.1.1, as `make sim`), or on `o.broker` with MQTT 5, where
  * the terminal's client uses topic aliases (a deployment's Mosquitto).
  */
-export async function measureWire(o: { broker?: string; protocolVersion?: 4 | 5 } = {}): Promise<WireFigures> {
+export async function measureWire(o: { broker?: string; protocolVersion?: 4 | 5; policy?: (p: Record<string, any>) => void } = {}): Promise<WireFigures> {
   const dataDir = mkdtempSync(join(tmpdir(), 'pf-wire-'));
   const broker = o.broker ? { url: o.broker, close: async () => {} } : await startEmbeddedBroker();
   const r = await relay(new URL(broker.url));
@@ -67,25 +70,29 @@ export async function measureWire(o: { broker?: string; protocolVersion?: 4 | 5 
   const operator = operatorSide(dataDir);
   const fleet = await startFleet(net, operator, { broker: broker.url, clientId: 'preflight-bench-fleet' });
   try {
-    let published = 0;
+    let published = 0, seals = 0;
     const byKind: Record<string, { n: number; bytes: number }> = {};
     const port = net.port.bind(net);
     net.port = (d, up) => {
       const p = port(d, up);
       const pub = p.publish.bind(p);
       p.publish = (t, payload, q, rt) => { const st = pub(t, payload, q, rt);
-        if (st === 0) { published++; const k = t.slice(t.lastIndexOf('/') + 1); const e = (byKind[k] ??= { n: 0, bytes: 0 }); e.n++; e.bytes += payload.length; }
+        if (st === 0) {
+          published++; const k = t.slice(t.lastIndexOf('/') + 1); const e = (byKind[k] ??= { n: 0, bytes: 0 }); e.n++; e.bytes += payload.length;
+          const d = k === 'journal' ? decode(payload, 'journal') : null;
+          if (d?.ok && Array.isArray(d.value)) seals += d.value.filter((r) => r instanceof Uint8Array && r[0] === 0xd2).length;   // COSE_Sign1, tag 18
+        }
         return st;
       };
       return p;
     };
-    const sc = parseScenario(busyDay());
+    const sc = parseScenario(busyDay(o.policy));
     const run = await runScenario(sc, { dataDir, bundle: readFileSync(SHIPPED, 'utf8'), network: net, fleet, operator });
     const txns = run.lines.filter((l) => l.event === 'decision').length;
     const entry = decisionEntries(readOnlyFlash(dataDir));
     await net.close();
     const total = r.up + r.down;
-    return { bytesPerDay: total, bytesPerTxn: Math.round(total / txns), up: r.up, down: r.down, txns, published, byKind, connections: r.connections, entry };
+    return { bytesPerDay: total, bytesPerTxn: Math.round(total / txns), up: r.up, down: r.down, txns, published, byKind, seals, connections: r.connections, entry };
   } finally {
     await fleet.stop();
     await r.close();
