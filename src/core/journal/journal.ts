@@ -232,6 +232,7 @@ export class Journal {
     const name = segName(n);
     const size = this.hal.storage.size(name);
     const b = size > 0 ? this.hal.storage.read(name, 0, size) : null;
+    if (b && !scanFrames(b).damaged.length) return;   // every checksum holds: nothing to parse, nothing to report
     const p = b ? presentIn(b) : { present: [], damage: size < 0 ? 'missing' : 'empty' };
     if (!p.damage) return;
     const g = segmentGaps(p.present, first, this.segs[k + 1]![1]);
