@@ -215,8 +215,8 @@ export class Ingest {
     if (!fresh.length) {
       await this.store.countDuplicates(h.dev, dups, true);
       if (!fromParked) {
-        const to = b.entries[b.entries.length - 1]!.seq;
-        await this.alert(h, { kind: 'replay', severity: 'info', seq: to, why: `batch ${b.entries[0]!.seq}..${to} is already held; dropped as a duplicate` });
+        const seqs = b.entries.map((e) => e.seq), from = Math.min(...seqs), to = Math.max(...seqs);
+        await this.alert(h, { kind: 'replay', severity: 'info', seq: to, why: `${from === to ? `seq ${to}` : `batch ${from}..${to}`} is already held; dropped as a duplicate` });
       }
       h.ack = last || null;
       return;

@@ -115,7 +115,7 @@ export async function gapsOf(store: Store, dev: string, lang: Lang = 'en'): Prom
   if (ne && (!d || d.last_seq === 0)) {
     out.push({ cause: 'not-enrolled', from: null, to: null, verified: false, why: zh
       ? `未在登记处注册：自 ${new Date(ne.t).toISOString()} 起拒收 ${ne.count} 条消息；请用 preflight enrol 注册，终端会重发未确认的流水`
-      : `not in the registry: ${ne.count} messages refused since ${new Date(ne.t).toISOString()}; enrol it (preflight enrol) and the terminal re-sends what was not acknowledged` });
+      : `not in the registry: ${ne.count} ${ne.count === 1 ? 'message' : 'messages'} refused since ${new Date(ne.t).toISOString()}; enrol it (preflight enrol) and the terminal re-sends what was not acknowledged` });
   }
   if (!d) return out;
   // Damage the terminal itself reported in a sealed, verified flash-damage entry.

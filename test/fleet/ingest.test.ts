@@ -92,7 +92,7 @@ describe('batches that are never stored as trusted', () => {
     await consumer.handle(T(A), b1!);
     expect(count(A.dev)).toBe(32);
     expect(await store.device(A.dev)).toMatchObject({ duplicates: 32, replays: 2, entries: 32 });
-    expect(alerts('replay')).toMatchObject([{ dev: A.dev, severity: 'info', seq: 16, count: 2 }]);
+    expect(alerts('replay')).toMatchObject([{ dev: A.dev, severity: 'info', seq: 16, count: 2, why: 'batch 1..16 is already held; dropped as a duplicate' }]);
     expect(consumer.counters).toMatchObject({ stored: 32, duplicates: 32, replays: 2 });
     expect(await ackedSeqs(A)).toEqual([32]);
   });

@@ -66,7 +66,7 @@ it('names every gap with its cause', async () => {
   expect(z.out).toMatch(/闪存损坏 20\.\.21: 终端闪存损坏丢失（其第 49 条已封签流水记载：CRC mismatch in segment 1）/);
   const n = await run(['report', '--db', db, '--dev', 'T-0404', '--lang', 'en']);
   expect(n.out).toMatch(/This terminal is not enrolled/);
-  expect(n.out).toMatch(/not enrolled: not in the registry: 1 messages refused/);
+  expect(n.out).toMatch(/not enrolled: not in the registry: 1 message refused/);
 });
 
 it('without --dev: one row per terminal, verified counts only', async () => {
