@@ -129,6 +129,9 @@ export function describePolicy(raw: Record<string, unknown>, lang: Lang = 'en'):
     `频率：${p.limits.velocity.windowS} 秒内最多批准 ${p.limits.velocity.count} 笔`,
     `资源：可用内存 ≥ ${p.resources.minHeapFreeBytes} 字节，可用存储 ≥ ${p.resources.minStorageFreeBytes} 字节，每批最多 ${p.resources.batchMaxTxns} 笔（${Math.round(p.resources.batchWarnRatio * 100)}% 时提醒）`,
     ...p.merchant.qualifications.map((q) => `资质 ${q.kind} 于 ${q.expires} 到期`),
+    `时钟：自上次校时起与单调时钟偏差超过 ${p.clock.maxSkewS} 秒即不可信`,
+    `封签：至少每 ${p.sealing.maxUnsealedEntries} 条流水或 ${p.sealing.maxUnsealedS} 秒一次`,
+    `遥测：心跳每 ${p.telemetry.heartbeatS} 秒；已封签的流水最多等 ${p.telemetry.uploadEveryS} 秒一起上送，每次最多 ${p.telemetry.uploadBatch} 条消息`,
     `时区切换点：${p.site.tz.length} 个`,
   ] : [
     `policy version ${p.version}, valid ${p.validFrom} to ${p.validUntil}`,
@@ -142,6 +145,9 @@ export function describePolicy(raw: Record<string, unknown>, lang: Lang = 'en'):
     `velocity: at most ${p.limits.velocity.count} approvals in ${p.limits.velocity.windowS} s`,
     `resources: heap >= ${p.resources.minHeapFreeBytes} B, storage >= ${p.resources.minStorageFreeBytes} B, batch <= ${p.resources.batchMaxTxns} (warn at ${Math.round(p.resources.batchWarnRatio * 100)}%)`,
     ...p.merchant.qualifications.map((q) => `qualification ${q.kind} expires ${q.expires}`),
+    `clock: untrusted once it drifts more than ${p.clock.maxSkewS} s from the monotonic clock since the last sync`,
+    `sealing: at least every ${p.sealing.maxUnsealedEntries} entries or ${p.sealing.maxUnsealedS} s`,
+    `telemetry: heartbeat every ${p.telemetry.heartbeatS} s; sealed batches wait up to ${p.telemetry.uploadEveryS} s to travel together, at most ${p.telemetry.uploadBatch} messages at a time`,
     `tz transitions: ${p.site.tz.length}`,
   ];
   return lines.join('\n');

@@ -31,6 +31,10 @@ describe('keys and policies', () => {
     usageError(r, /limits\.card\.singleMinor: must be an integer/);
     expect(r.err).toMatch(/hours\.mon\[0\]\[0\]: must be a local time "HH:MM"/);
     expect(r.err).toMatch(/merchant\.mid: must be 15 digits/);
+    // A number JSON cannot hold (1e400 parses as Infinity) is shown as what it became, not as JSON's null.
+    writeFileSync(join(dir, 'huge.json'), JSON.stringify(demoPolicyJson()).replace(/"singleMinor":\d+/, '"singleMinor":1e400'));
+    usageError(cli('policy', 'sign', join(dir, 'huge.json'), '--key', join(dir, 'operator.key'), '--out', join(dir, 'huge.cose'), '--lang', 'en'),
+      /limits\.card\.singleMinor: must be an integer, got Infinity/);
     writeFileSync(join(dir, 'broken.json'), '{"version": 1,');
     usageError(cli('policy', 'sign', join(dir, 'broken.json'), '--key', join(dir, 'operator.key'), '--out', join(dir, 'x.cose')), /not valid JSON/);
     usageError(cli('policy', 'sign', join(dir, 'bad.json'), '--key', join(dir, 'operator.key'), '--out', join(dir, 'bad.cose')),
@@ -43,6 +47,9 @@ describe('keys and policies', () => {
     expect(show.out).toMatch(/signature: valid/);
     expect(show.out).toMatch(/mon: 09:00-22:00/);
     expect(show.out).toMatch(/within 1000 m of 31\.23040, 121\.47370 \(Asia\/Shanghai\)/);
+    // Every section the terminal obeys is shown, sealing and telemetry too (they set what the wire costs).
+    expect(show.out).toMatch(/sealing: at least every 16 entries or 60 s/);
+    expect(show.out).toMatch(/telemetry: heartbeat every 900 s; sealed batches wait up to 300 s/);
     // zh by default, as everywhere --lang is offered: whole Chinese lines, weekdays as words.
     const zh = cli('policy', 'show', join(dir, 'good.cose'), '--pub', join(dir, 'operator.pub'));
     expect(zh.out).toMatch(/签名：有效/);

@@ -68,7 +68,7 @@ export function nearestName(got: string, known: readonly string[]): string | nul
 
 const shown = (v: unknown): string => {
   if (v === undefined) return 'nothing';
-  const s = JSON.stringify(v) ?? String(v);
+  const s = typeof v === 'number' ? String(v) : JSON.stringify(v) ?? String(v);   // 1e400 reads as Infinity, not JSON's null
   return s.length > 24 ? s.slice(0, 21) + '...' : s;
 };
 
