@@ -186,7 +186,12 @@ export class Ingest {
   }
 
   /** Inside BEGIN IMMEDIATE: the chain as stored now decides duplicate, gap, fork or append. */
-  private async apply(h: Handled, pub: Uint8Array, b: Batch, payload: Uint8Array, verified: boolean, fromParked: boolean): Promise<void> {
+  /**
+   * `givenFrom`: a seq the stored chain may jump to, the first after a range the terminal's own
+   * sealed flash-damage entry declares lost (SPEC §6: a damaged record costs that record and nothing
+   * else); that batch's first `prev` is then taken as given, as an export's after compaction is.
+   */
+  private async apply(h: Handled, pub: Uint8Array, b: Batch, payload: Uint8Array, verified: boolean, fromParked: boolean, givenFrom = 0): Promise<void> {
     const now = this.now();
     const s = (await this.store.device(h.dev))!;
     const last = s.last_seq;
@@ -222,17 +227,37 @@ export class Ingest {
       return;
     }
     const first = fresh[0]!.seq;
-    if (first !== last + 1) {
+    // The stretch right after what is stored that this (verified) batch's flash-damage entries
+    // declare lost, or unverifiable (entries that can no longer chain to a seal, never uploaded).
+    const declared = b.entries.flatMap((e) => (e.rec?.type === 'flash-damage' ? [...e.rec.body.lost, ...(e.rec.body.unverifiable ?? [])] : []))
+      .sort((x, y) => x[0] - y[0]);
+    let z = last;
+    for (const [a, to] of declared) if (a <= z + 1 && to > z) z = to;
+    const lost = z > last && z < first ? [last + 1, z] as const : null;
+    if (lost && lost[1] + 1 === first) givenFrom = first;
+    if (first !== last + 1 && first !== givenFrom) {
       // Ahead of a gap (lost or reordered batch, e.g. split across shared consumers): keep the
       // authentic batch aside, untrusted, until the entries before it arrive.
       if (!fromParked) h.parked = await this.store.park(h.dev, first, fresh[fresh.length - 1]!.seq, payload, now, this.maxParked);
+      const after = lost ? await this.store.parkedReady(h.dev, lost[1] + 1) : null;
+      if (lost && after) {
+        // The batch after the declared loss waited here: the chain goes on from it.
+        await this.store.unpark(h.dev, after.first_seq, after.last_seq);
+        const ab = readBatch(after.payload);
+        if (ab.ok) await this.apply(h, pub, ab.value, after.payload, true, true, lost[1] + 1);
+        return;
+      }
       await this.store.countDuplicates(h.dev, dups, false);
       await this.alert(h, { kind: 'gap', severity: 'warn', seq: last + 1,
         why: `seq ${last + 1}..${first - 1} missing before ${first}${h.parked ? '; batch parked until they arrive' : ''}` });
       h.ack = last || null;
       return;
     }
-    if (last > 0) {
+    if (first === givenFrom && first !== last + 1) {
+      // Not a gap to wait for (the terminal's own FLASH_DAMAGE alert is the critical one): on record, as info.
+      await this.alert(h, { kind: 'lost', severity: 'info', seq: last + 1,
+        why: `seq ${last + 1}..${first - 1} lost on the terminal's flash (its sealed flash-damage entry says so); the chain goes on from ${first} as given` });
+    } else if (last > 0) {
       // The join: the shared verifier, continuing from the stored chain state, checks seq and prev.
       const j = verifyRecords([fresh[0]!.bytes], pub, { dev: h.dev, lastSeq: last, lastHash: s.last_hash, sealedThrough: last, pending: new Map() });
       if (!j.valid) {

@@ -7,6 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decode, encode } from '../../src/core/codec/cbor';
 import { encodeEntry, parseEntry } from '../../src/core/journal/entry';
+import { HEADER, KIND_ENTRY, scanFrames } from '../../src/core/journal/frame';
+import { rec } from '../../src/core/journal/records';
+import { exportJournal } from '../../src/core/journal/export';
+import { PUB_FILE } from '../../src/core/crypto/device-key';
+import { toHex } from '../../src/core/util/bytes';
+import { verifyExport } from '../../src/core/journal/verify-export';
+import { fleetExport } from '../../src/fleet/export';
 import { newChain, verifyRecords } from '../../src/core/journal/verify';
 import { sign1 } from '../../src/core/crypto/cose';
 import { healthBody, previewBody } from '../../src/core/telemetry/wire';
@@ -222,6 +229,48 @@ describe('batches that are never stored as trusted', () => {
     expect(classify(reason(recs.slice().reverse())).kind).toBe('invalid-batch');
     expect(classify(reason([...recs.slice(0, 2), ...recs.slice(3)])).kind).toBe('invalid-batch');
     expect(classify(reason(recs.map((r, i) => (i === recs.length - 1 ? r.map((x, j) => (j === r.length - 1 ? x ^ 1 : x)) : r)))).kind).toBe('bad-signature');
+  });
+});
+
+describe('damage on the terminal\'s flash (SPEC §6: a damaged record costs that record and nothing else)', () => {
+  it('a range the terminal\'s own sealed flash-damage entry declares lost is not waited for: what follows is stored and acknowledged (attacker\'s run)', async () => {
+    const g = A.gen;
+    const seg = [...g.hal.files.keys()].find((n) => n.startsWith('j/'))!;
+    const f = g.hal.files.get(seg)!;
+    const r20 = scanFrames(f).records.find((r) => r.kind === KIND_ENTRY && parseEntry(r.payload).ok && (parseEntry(r.payload) as any).value.seq === 20)!;
+    f[r20.offset + HEADER + 4] ^= 0x40;                       // bit rot inside entry 20
+    const uploaded = g.batches();                              // 1..16, then from 21 (17..19 can no longer chain to a seal)
+    expect(g.journal.foundDamage).toEqual([{ lost: [[20, 20]], unverifiable: [[17, 19]], cause: expect.stringMatching(/checksum/) }]);
+    const d = g.journal.foundDamage.splice(0)[0]!;
+    g.journal.append(rec.flashDamage({ lost: d.lost, cause: d.cause, unverifiable: d.unverifiable }), g.startMs + 3_600_000);
+    g.journal.seal(g.signer, g.startMs + 3_600_000);
+    for (const p of [...uploaded, ...g.batches(49)]) await consumer.handle(T(A), p);
+    expect(count(A.dev)).toBe(49 - 4);
+    expect(alerts('lost')).toMatchObject([{ dev: A.dev, severity: 'info', seq: 17, why: expect.stringMatching(/17\.\.20 lost on the terminal's flash/) }]);
+    expect(alerts('gap').filter((a) => !a.resolved)).toEqual([]);
+    expect(await ackedSeqs(A)).toContain(49);
+    expect(rows('SELECT count(*) n FROM parked')).toEqual([{ n: 0 }]);
+  });
+
+  it('an entry lost under a seal that survived: the terminal\'s own export verifies, the loss explained, and so does the fleet\'s copy (attacker\'s run)', async () => {
+    const g = A.gen;
+    const seg = [...g.hal.files.keys()].find((n) => n.startsWith('j/'))!;
+    const f = g.hal.files.get(seg)!;
+    const r16 = scanFrames(f).records.find((r) => r.kind === KIND_ENTRY && (parseEntry(r.payload) as any).value?.seq === 16)!;
+    f[r16.offset + HEADER + 4] ^= 0x40;                       // entry 16 rots; the seal right after it (seq 16) is intact
+    const uploaded = g.batches();
+    const d = g.journal.foundDamage.splice(0)[0]!;
+    expect(d).toMatchObject({ lost: [[16, 16]], unverifiable: [[1, 15]] });
+    g.journal.append(rec.flashDamage({ lost: d.lost, cause: d.cause, unverifiable: d.unverifiable }), g.startMs + 3_600_000);
+    g.journal.seal(g.signer, g.startMs + 3_600_000);
+    for (const p of [...uploaded, ...g.batches(49)]) await consumer.handle(T(A), p);
+    // The terminal keeps 1..15 (intact, though nothing can authenticate them now); the fleet never got them.
+    g.hal.files.set(PUB_FILE, new TextEncoder().encode(toHex(g.kp.pub) + '\n'));   // the device key as the terminal keeps it
+    expect(verifyExport(exportJournal(g.hal).bytes, g.kp.pub)).toMatchObject({ valid: true, lost: [[16, 16]], unverifiable: 15, sealedThrough: 49 });
+    const theirs = await fleetExport(store, A.dev);
+    if (!theirs.ok) throw new Error(theirs.error);
+    expect(verifyExport(theirs.value.bytes, g.kp.pub)).toMatchObject({ valid: true, firstSeq: 17, sealedThrough: 49 });
+    expect(await ackedSeqs(A)).toContain(49);
   });
 });
 

@@ -114,8 +114,10 @@ export function exportJournal(hal: Hal): { bytes: Uint8Array; records: number; b
   const parts: Uint8Array[] = [];
   let firstSeq = 0;
   const warning = readRecords(hal, (r, seq) => {
-    // A seal left over from a compacted segment covers nothing we can show: skip it.
-    if (!firstSeq && r.kind === KIND_SEAL) return;
+    // A seal left over from a compacted segment covers nothing we can show: skip it. So does one
+    // whose entry was lost to damage (its head names bytes no longer there): the upload drops it
+    // too (Journal.batchFrom), so the fleet's copy and this export stay byte-identical.
+    if (r.kind === KIND_SEAL) { const sl = parseSeal(r.payload); if (!firstSeq || !sl.ok || sl.value.payload.seq !== seq) return; }
     if (r.kind === KIND_ENTRY && !firstSeq) firstSeq = seq;
     parts.push(r.payload);
   });
