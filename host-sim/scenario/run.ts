@@ -97,6 +97,8 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
   let linkUp = true;
   let port = null as Port | null;
   hal.net = offlineNet;
+  const ackTopic = topic(sc.device.fleet, sc.device.id, 'ack');
+  let answered: boolean | null = null;   // did a backend acknowledge in this run (null: not known yet)
   /** Delivers what the broker handed the terminal (acks, commands) once in-flight traffic settled. */
   const pumpNet = async () => {
     if (!net) return;
@@ -109,7 +111,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
         if (!v) return;
         try {
           if ('up' in m) { emit({ event: 'link', up: m.up }); v.event({ t: 'net.state', up: m.up && linkUp }); }
-          else await delivered(v.event({ t: 'net.msg', topic: m.topic, payload: m.payload }));
+          else { if (m.topic === ackTopic) answered = true; await delivered(v.event({ t: 'net.msg', topic: m.topic, payload: m.payload })); }
         } catch (e) { if (!(e instanceof DeviceCrash)) throw e; }
       }
       call('idle');
@@ -354,11 +356,31 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
   const waitUntil = async (at: number) => {
     while (vm && at > hal.trueWallMs) {
       const wake = idleWake();
-      if (net) await pumpNet();
+      if (net) { await pumpNet(); await awaitAck(); }
       if (wake === null || hal.trueWallMs + wake * 1000 >= at) break;
       hal.advance(wake * 1000);
     }
     if (at > hal.trueWallMs) hal.advance(at - hal.trueWallMs);
+  };
+  /**
+   * Simulated seconds pass in microseconds, a real consumer answers in milliseconds: what the
+   * terminal sent is given real time to be acknowledged before the clock runs past its re-send
+   * timer, else every upload would look unanswered and go twice. When a wait goes unanswered
+   * (no consumer, or one holding back a batch) nothing waits again until an ack comes.
+   */
+  const awaitAck = async () => {
+    const behind = () => {
+      const s = call<{ ackSeq: number }>('status'), t = call<{ sentThrough: number }>('telemetryStats');
+      return !!s?.ok && !!t?.ok && s.value.ackSeq < t.value.sentThrough;
+    };
+    const got = () => !!port && port.inbox.some((m) => 'topic' in m && m.topic === ackTopic);
+    let came = false, lastAck = Date.now();
+    // An ack may bring the next window (Telemetry.acked): wait until everything sent is acknowledged,
+    // a second at most since the last ack came, three in all.
+    for (const t0 = lastAck; answered !== false && port?.connected() && behind() && Date.now() - t0 < 3000 && Date.now() - lastAck < 1000;) {
+      if (got()) { came = true; lastAck = Date.now(); await pumpNet(); } else await new Promise((r) => setTimeout(r, 5));
+    }
+    if (!came && behind()) answered = false;
   };
   const idleWake = (): number | null => {
     const r = call<{ wakeS: number | null }>('idle');

@@ -19,7 +19,7 @@ const ago = (ms: number | null, now: number) => {
 
 export function renderSnapshot(s: Snapshot, k: Counters, c: (code: string, s: string) => string, now = Date.now()): string {
   const out: string[] = [];
-  out.push(c('1', `preflight fleet: ${s.devices.total} devices, ${s.devices.online} online`) +
+  out.push(c('1', `preflight fleet: ${s.devices.total} ${s.devices.total === 1 ? 'device' : 'devices'}, ${s.devices.online} online`) +
     `   messages ${k.messages}  stored ${k.stored}  duplicates ${k.duplicates}  rejected ${k.rejected}  acks ${k.acks}`);
   out.push('', c('1', 'DEVICE               ONLINE  LAST SEEN   STORED  ACKED   DUP  REJ'));
   for (const d of s.devices.rows) {

@@ -16,6 +16,7 @@ import { tmp } from '../helpers/device';
 import { freePort, startMosquitto, startNatsCluster, type Mosquitto, type NatsCluster } from './helpers/brokers';
 import { startPostgres, type Postgres } from './helpers/postgres';
 import { until } from './helpers/terminals';
+import { openStore } from '../../src/fleet/store';
 
 let dir = '';
 const at = (p: string) => join(dir, p);
@@ -112,6 +113,10 @@ it('from keys to the fleet and back, with nothing but the product', async () => 
   await until(() => { cli('fleet', 'export', '--db', db, '--dev', 'T-0001', '--out', at('fleet.cbor'));
     try { return readFileSync(at('fleet.cbor')).equals(mine); } catch { return false; } }, 20_000, 'the fleet to hold the whole journal');
   expect(must('journal', 'verify', at('fleet.cbor'), '--pub', at('registry/T-0001.pub'), '--lang', 'en')).toMatch(/^valid: \d+ entries of T-0001/);
+  // A consumer that answers is never sent the same batch twice: nothing re-sent, nothing dropped as a replay.
+  const opened = await openStore(db);
+  if (!opened.ok) throw new Error(opened.error);
+  try { expect(await opened.value.device('T-0001')).toMatchObject({ duplicates: 0, replays: 0 }); } finally { await opened.value.close(); }
 
   // The fleet-wide report: the lock's denials are there, verified, and nothing is missing.
   const rep = JSON.parse(must('fleet', 'report', '--db', db, '--date', '2026-03-04', '--json', '--lang', 'en'));
