@@ -45,13 +45,18 @@ function fix(v: unknown, where: string): Fix {
   return { lat, lon, accuracyM: a };
 }
 
+/** The times a scenario may name: a terminal's clock in this century (four-digit years, dates JavaScript can hold). */
+const EARLIEST_MS = Date.UTC(2000, 0, 1), LATEST_MS = Date.UTC(2100, 0, 1);
+const inRange = (ms: number, where: string, v: unknown): number =>
+  ms >= EARLIEST_MS && ms < LATEST_MS ? ms : bad(where, `must fall in 2000-01-01..2099-12-31, got ${JSON.stringify(v)}`);
+
 /** "+90s", "+10m", "+2h", "+1d" from the start, or an absolute RFC 3339 time. */
 export function parseAt(v: unknown, startMs: number, where: string): number {
   if (typeof v === 'string') {
     const m = /^\+(\d{1,9})(ms|s|m|h|d)$/.exec(v);
-    if (m) return startMs + +m[1]! * { ms: 1, s: 1000, m: 60_000, h: 3600_000, d: 86_400_000 }[m[2] as 'ms']!;
+    if (m) return inRange(startMs + +m[1]! * { ms: 1, s: 1000, m: 60_000, h: 3600_000, d: 86_400_000 }[m[2] as 'ms']!, where, v);
     const abs = parseIsoMs(v);
-    if (abs !== null) return abs;
+    if (abs !== null) return inRange(abs, where, v);
   }
   bad(where, `must be an offset like "+90s", "+10m", "+2h", "+1d" or an RFC 3339 time, got ${JSON.stringify(v)}`);
 }
@@ -78,6 +83,7 @@ export function parseScenario(json: unknown): Scenario {
   if (!isObj(json.start)) bad('start', 'must be an object {time, fix}');
   const startMs = parseIsoMs(json.start.time);
   if (startMs === null) bad('start.time', 'must be an RFC 3339 time with offset, e.g. "2026-03-02T09:00:00+08:00"');
+  inRange(startMs, 'start.time', json.start.time);
   const off = /([+-])(\d{2}):(\d{2})$/.exec(json.start.time);
   const offsetMin = off ? (off[1] === '-' ? -1 : 1) * (+off[2]! * 60 + +off[3]!) : 0;
   const start = { timeMs: startMs, fix: json.start.fix === undefined ? null : fix(json.start.fix, 'start.fix'), offsetMin };

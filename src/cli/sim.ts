@@ -83,6 +83,9 @@ export const SIM: Command[] = [{
         }
         out(footerText({ dataDir, fleetDir: links.fleet ? links.operator.dir : null, report }, L));
       }
+      // A terminal that never came up (another device's flash, a journal it refuses) ran nothing: say so, exit 1.
+      const boots = r.lines.filter((l) => l.event === 'boot');
+      if (boots.length && !boots.some((l) => l.ok)) throw new CheckFailed(`the terminal never booted: ${boots[0]!.error}`);
     } finally { await links.close(); }
     return 0;
   },

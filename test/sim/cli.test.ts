@@ -91,7 +91,18 @@ describe('sim run, journal export and verify, doctor', () => {
     usageError(cli('sim', 'run', join(dir, 's2.json')), /events\[1\]\.fix\.lat/);
     writeFileSync(join(dir, 's3.json'), JSON.stringify({ device: { id: 'T' }, policy: demoPolicyJson(), start: { time: 'yesterday' }, events: [] }));
     usageError(cli('sim', 'run', join(dir, 's3.json')), /start\.time/);
+    // A time no terminal's clock reaches (and JavaScript's dates cannot hold) is refused, not run as NaN.
+    writeFileSync(join(dir, 's4.json'), JSON.stringify({ device: { id: 'T' }, policy: demoPolicyJson(), start: { time: '2026-03-02T09:00:00+08:00' },
+      events: [{ at: '+999999999d', txn: {} }] }));
+    usageError(cli('sim', 'run', join(dir, 's4.json')), /events\[0\]\.at: must fall in 2000-01-01\.\.2099-12-31, got "\+999999999d"/);
     usageError(cli('sim', 'run', join(dir, 'nope.json')), /cannot be read/);
+    // Another device's flash: the terminal refuses to boot on it, and the run says so with exit 1.
+    const other = join(dir, 'flash-t0001');
+    expect(cli('sim', 'run', 'host-sim/scenarios/deploy/day1.json', '--data', other, '--broker', 'none').code).toBe(0);
+    writeFileSync(join(dir, 'other.json'), readFileSync('host-sim/scenarios/deploy/day1.json', 'utf8').replace(/T-0001/g, 'T-OTHER'));
+    const refused = cli('sim', 'run', join(dir, 'other.json'), '--data', other, '--broker', 'none', '--lang', 'en');
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/^preflight: the terminal never booted: flash: this flash holds the journal of T-0001, not of T-OTHER/);
     usageError(cli('sim', 'frobnicate'), /unknown command/);
   });
 
