@@ -72,6 +72,9 @@ async function consume({ values }: Parsed): Promise<number> {
     const summary = { event: 'summary', mode: run.mode, ...run.consumer.counters };
     await run.stop();
     if (o.json) line(summary);
+    // Stopped and summed up: a broker client still retrying a server that is gone (nats.js, mqtt.js
+    // reconnect timers) must not keep a stopped consumer alive (systemd's SIGTERM, a test's afterAll).
+    setTimeout(() => process.exit(), 1000).unref();
   }
   return 0;
 }

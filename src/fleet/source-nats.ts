@@ -44,7 +44,12 @@ export async function connectNats(o: NatsSourceOptions): Promise<Result<NatsLink
   return ok({
     nc,
     async publish(t, payload) { nc.publish(topicToSubject(t), payload); },
-    async close() { closing = true; await nc.drain().catch(() => nc.close()); },
+    // Drain what is in flight, but never wait on a server that is gone (a stop under SIGTERM must end).
+    async close() {
+      closing = true;
+      const drained = await Promise.race([nc.drain().then(() => true, () => false), new Promise<boolean>((r) => setTimeout(() => r(false), 2000).unref())]);
+      if (!drained) await nc.close().catch(() => {});
+    },
   });
 }
 

@@ -2,6 +2,7 @@
 // consumer reads a replicated JetStream stream through a durable consumer and acks over NATS back
 // to the terminals' MQTT sessions. The node the consumer is on is killed mid-stream: nothing lost.
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
 import type { SqliteStore } from '../../src/fleet/store-sqlite';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -71,3 +72,20 @@ it('a 3-node NATS cluster loses the consumer\'s node mid-stream; every entry is 
   expect((q.prepare('SELECT sum(entries) n FROM devices').get() as { n: number }).n).toBe(total);
   expect(q.prepare(`SELECT kind, why FROM alerts WHERE severity <> 'info' AND resolved IS NULL`).all()).toEqual([]);
 }, 170_000);
+
+it('fleet consume on NATS ends on SIGTERM even when its server is already gone (a stopped service must not linger)', async () => {
+  const one = await startNatsCluster(1);
+  const p = spawn('node', ['bin/preflight.js', 'fleet', 'consume', '--broker', one.servers.split(',')[0]!, '--registry', fleet.registry,
+    '--db', join(dir, 'sigterm.sqlite'), '--client-id', 'sigterm', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  p.stdout!.on('data', (d) => { log += d; });
+  const exited = new Promise<number | null>((res) => p.on('exit', (code) => res(code)));
+  try {
+    await until(() => log.includes('"event":"ready"'), 20_000, 'the consumer to start');
+    await one.stop();                                  // the server goes first, as when a whole host stops
+    p.kill('SIGTERM');
+    const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 10_000))]);
+    expect(code).not.toBe('hung');
+    expect(log).toMatch(/"event":"summary","mode":"nats"/);
+  } finally { p.kill('SIGKILL'); }
+}, 60_000);
