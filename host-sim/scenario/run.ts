@@ -99,6 +99,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
   hal.net = offlineNet;
   const ackTopic = topic(sc.device.fleet, sc.device.id, 'ack');
   let answered: boolean | null = null;   // did a backend acknowledge in this run (null: not known yet)
+  const inboxHas = (t: string) => !!port && port.inbox.some((m) => 'topic' in m && m.topic === t);
   /** Delivers what the broker handed the terminal (acks, commands) once in-flight traffic settled. */
   const pumpNet = async () => {
     if (!net) return;
@@ -320,7 +321,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
       if (!p.ok) emit({ event: 'command', kind: cmd.kind, accepted: false, why: `not sent: ${p.error}` });
       // A connected terminal gets it through the broker before the scenario's next event (bounded);
       // an offline one at its next connect (persistent session).
-      for (const t0 = Date.now(); p.ok && port?.connected() && !port.inbox.some((m) => 'topic' in m && m.topic === cmdTopic) && Date.now() - t0 < 2000;) {
+      for (const t0 = Date.now(); p.ok && port?.connected() && !inboxHas(cmdTopic) && Date.now() - t0 < 2000;) {
         await new Promise((r) => setTimeout(r, 5));
       }
       await pumpNet();
@@ -373,12 +374,11 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
       const s = call<{ ackSeq: number }>('status'), t = call<{ sentThrough: number }>('telemetryStats');
       return !!s?.ok && !!t?.ok && s.value.ackSeq < t.value.sentThrough;
     };
-    const got = () => !!port && port.inbox.some((m) => 'topic' in m && m.topic === ackTopic);
     let came = false, lastAck = Date.now();
     // An ack may bring the next window (Telemetry.acked): wait until everything sent is acknowledged,
     // a second at most since the last ack came, three in all.
     for (const t0 = lastAck; answered !== false && port?.connected() && behind() && Date.now() - t0 < 3000 && Date.now() - lastAck < 1000;) {
-      if (got()) { came = true; lastAck = Date.now(); await pumpNet(); } else await new Promise((r) => setTimeout(r, 5));
+      if (inboxHas(ackTopic)) { came = true; lastAck = Date.now(); await pumpNet(); } else await new Promise((r) => setTimeout(r, 5));
     }
     if (!came && behind()) answered = false;
   };

@@ -234,8 +234,8 @@ export class Ingest {
     let z = last;
     for (const [a, to] of declared) if (a <= z + 1 && to > z) z = to;
     const lost = z > last && z < first ? [last + 1, z] as const : null;
-    if (lost && lost[1] + 1 === first) givenFrom = first;
-    if (first !== last + 1 && first !== givenFrom) {
+    const asGiven = first !== last + 1 && (first === givenFrom || (lost !== null && lost[1] + 1 === first));
+    if (first !== last + 1 && !asGiven) {
       // Ahead of a gap (lost or reordered batch, e.g. split across shared consumers): keep the
       // authentic batch aside, untrusted, until the entries before it arrive.
       if (!fromParked) h.parked = await this.store.park(h.dev, first, fresh[fresh.length - 1]!.seq, payload, now, this.maxParked);
@@ -253,7 +253,7 @@ export class Ingest {
       h.ack = last || null;
       return;
     }
-    if (first === givenFrom && first !== last + 1) {
+    if (asGiven) {
       // Not a gap to wait for (the terminal's own FLASH_DAMAGE alert is the critical one): on record, as info.
       await this.alert(h, { kind: 'lost', severity: 'info', seq: last + 1,
         why: `seq ${last + 1}..${first - 1} lost on the terminal's flash (its sealed flash-damage entry says so); the chain goes on from ${first} as given` });
